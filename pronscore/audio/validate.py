@@ -1,14 +1,15 @@
 """Checks on decoded audio: errors for input we cannot score, warnings for input we can.
 
 Thresholds (all on float samples in [-1, 1]):
-  * silence: the *active level* is the RMS of the loudest 20 ms frames, taken
-    over the loudest 10 % of frames but never less than 0.3 s of audio, after
-    removing the DC offset. Audio whose active level is below -55 dBFS is
-    refused as silent. Measuring the loud part (not the whole file) keeps a
-    short word in a long, quiet recording from being called silence, and the
-    0.3 s floor keeps a single click from counting as speech. For scale:
-    speech recorded at an ordinary level sits around -20 to -30 dBFS, a quiet
-    laptop microphone around -35 to -45, a muted input or room noise below -60.
+  * silence: the *active level* is the RMS of the audio's loud part, defined
+    as the level that at least 0.15 s of 20 ms frames reach (the 8th loudest
+    frame), after removing the DC offset. Audio whose active level is below
+    -55 dBFS is refused as silent. Ranking frames (rather than averaging the
+    whole file) means a short word in a long, quiet recording is not called
+    silence, and a single click (one loud frame) does not count as sound.
+    For scale: speech recorded at an ordinary level sits around -20 to -30
+    dBFS, a quiet laptop microphone around -35 to -45, a muted input or room
+    noise below -60.
   * quiet: an active level below -40 dBFS is accepted with a warning.
   * clipping: the share of samples with |x| >= 0.99 above 0.1 % is accepted
     with a warning. 0.99 rather than 0.999 because the positive full scale of
@@ -29,8 +30,7 @@ DEFAULT_MIN_SECONDS = 0.3
 DEFAULT_MAX_SECONDS = 300.0
 
 LEVEL_FRAME_S = 0.020
-ACTIVE_FRAME_SHARE = 0.10
-ACTIVE_MIN_SECONDS = 0.3
+ACTIVE_MIN_SECONDS = 0.15
 SILENCE_DBFS = -55.0
 QUIET_DBFS = -40.0
 CLIP_LEVEL = 0.99
@@ -74,16 +74,16 @@ def to_dbfs(rms: float) -> float:
 def active_level_dbfs(samples: np.ndarray, sample_rate: int) -> float:
     """RMS level in dBFS of the loudest part of a mono signal (see module notes)."""
     centred = samples.astype(np.float64) - float(np.mean(samples, dtype=np.float64))
-    frame_len = max(1, int(round(LEVEL_FRAME_S * sample_rate)))
-    n_frames = max(1, len(centred) // frame_len)
+    if centred.size == 0:
+        return MIN_DBFS
+    frame_len = min(len(centred), max(1, int(round(LEVEL_FRAME_S * sample_rate))))
+    n_frames = len(centred) // frame_len
     usable = centred[: n_frames * frame_len]
-    if usable.size == 0:  # shorter than one frame: use what there is
-        usable, n_frames, frame_len = centred, 1, len(centred)
     frame_power = np.mean(usable.reshape(n_frames, frame_len) ** 2, axis=1)
-    min_active_frames = int(np.ceil(ACTIVE_MIN_SECONDS / LEVEL_FRAME_S))
-    n_active = min(n_frames, max(min_active_frames, int(np.ceil(ACTIVE_FRAME_SHARE * n_frames))))
-    loudest = np.partition(frame_power, n_frames - n_active)[n_frames - n_active:]
-    return to_dbfs(float(np.sqrt(np.mean(loudest))))
+    # Power of the k-th loudest frame: reached by at least ACTIVE_MIN_SECONDS of audio.
+    k = min(n_frames, int(np.ceil(ACTIVE_MIN_SECONDS / LEVEL_FRAME_S - 1e-9)))
+    kth_loudest = float(np.partition(frame_power, n_frames - k)[n_frames - k])
+    return to_dbfs(float(np.sqrt(kth_loudest)))
 
 
 def check_not_silent(samples: np.ndarray, sample_rate: int) -> float:
