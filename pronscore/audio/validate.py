@@ -89,6 +89,8 @@ def active_level_dbfs(samples: np.ndarray, sample_rate: int) -> float:
 def check_not_silent(samples: np.ndarray, sample_rate: int) -> float:
     """Return the active level in dBFS, or raise SilentAudioError below SILENCE_DBFS."""
     level = active_level_dbfs(samples, sample_rate)
+    if level <= MIN_DBFS:
+        raise SilentAudioError("audio is silent: every sample is zero or constant; check the microphone")
     if level < SILENCE_DBFS:
         peak = float(np.max(np.abs(samples))) if samples.size else 0.0
         raise SilentAudioError(
