@@ -55,6 +55,15 @@ class _EspeakVoice(ctypes.Structure):
 
 
 @dataclass(frozen=True)
+class EspeakTranscription:
+    ipa: str  # stress marks and tie bars included; language-switch markers removed
+    # Languages whose rules eSpeak NG switched to for part of the word
+    # (French "weekend" -> English), or which it used to *name* characters it
+    # cannot read (Japanese kanji -> English "Chinese letter").
+    switched_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class _EspeakLibrary:
     lib: ctypes.CDLL
     voices: dict[str, str]  # language code (lower case) -> voice identifier for SetVoiceByName
@@ -168,6 +177,10 @@ class EspeakG2P:
         Multi-letter phonemes are joined by tie bars ("a͡ɪ", "t͡ʃ"); clauses are
         joined by a space. Returns "" when eSpeak produces nothing.
         """
+        return self.transcribe(word).ipa
+
+    def transcribe(self, word: str) -> EspeakTranscription:
+        """Like ``word_to_ipa`` but also reports switches to other languages' rules."""
         lib = self._library.lib
         buffer = ctypes.create_string_buffer(word.encode("utf-8"))
         text_pointer = ctypes.c_void_p(ctypes.addressof(buffer))
@@ -181,5 +194,9 @@ class EspeakG2P:
                 result = lib.espeak_TextToPhonemes(ctypes.byref(text_pointer), _ESPEAK_CHARS_UTF8, _PHONEME_MODE)
                 if result:
                     clauses.append(result.decode("utf-8", "replace"))
-        ipa = " ".join(clause.strip() for clause in clauses if clause.strip())
-        return _LANGUAGE_SWITCH_RE.sub("", ipa).strip()
+        raw = " ".join(clause.strip() for clause in clauses if clause.strip())
+        markers = [m.strip("()").replace(chr(_TIE_BAR), "") for m in _LANGUAGE_SWITCH_RE.findall(raw)]
+        switched = tuple(dict.fromkeys(m for m in markers if m and not self.language.startswith(m)))
+        # "-" joins a clitic to its host ("lˈə-"); it marks no sound.
+        ipa = _LANGUAGE_SWITCH_RE.sub("", raw).replace("-", "").strip()
+        return EspeakTranscription(ipa=ipa, switched_to=switched)

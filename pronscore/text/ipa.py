@@ -73,6 +73,13 @@ class _Unit:
     after_boundary: bool  # a separator or stress mark stands before it
 
 
+def _is_modifier(char: str) -> bool:
+    """Diacritics and modifier letters (non-ASCII: "^" and "`" are not IPA)."""
+    if char in _MODIFIERS:
+        return True
+    return ord(char) > 127 and unicodedata.category(char) in ("Mn", "Lm", "Sk")
+
+
 def _describe(char: str) -> str:
     name = unicodedata.name(char, "unnamed character")
     return f"{char!r} (U+{ord(char):04X} {name})"
@@ -112,7 +119,8 @@ def _scan_units(ipa: str) -> tuple[list[_Unit], bool]:
                 stress, pending_stress = pending_stress, None
             units.append(_Unit(char, is_vowel, stress, pending_tie, boundary))
             pending_tie, boundary = False, False
-        elif char in _MODIFIERS or unicodedata.category(char) == "Mn":
+        elif _is_modifier(char):
+            pending_tie = False  # a tie bar before a modifier ("ɯ͡ᵝ", eSpeak) just attaches it
             if not units or boundary:
                 raise LexiconError(
                     f"IPA {ipa!r}: diacritic {_describe(char)} at position {position} "
