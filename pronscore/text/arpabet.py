@@ -91,5 +91,9 @@ def arpabet_to_ipa(phones: list[str]) -> tuple[list[str], list[int | None]]:
 
 
 def ipa_to_arpabet(phone: str) -> str | None:
-    """The base ARPAbet symbol (no stress digit) for an English IPA phone, else None."""
+    """The base ARPAbet symbol (no stress digit) for an English IPA phone, else None.
+
+    A length mark is ignored ("iː" -> IY); "tʃ"/"dʒ" without tie bar and ASCII
+    "g" are accepted.
+    """
     return _IPA_TO_ARPABET.get(phone.replace("ː", ""))
