@@ -8,7 +8,12 @@ where the wildcard stands for any phone of the language's inventory (so its term
 sum over the canonical phone and all its substitutions), computed with the CTC forward
 algorithm over the whole utterance: no forced-alignment boundaries are needed.
 
-The same wildcard pass, with a backward pass, gives how much each inventory phone
+Phones are given as *sets* of model columns: an inventory entry may stand for several
+model symbols that spell the same phone (hama writes /ɡ/ as "g"), and a canonical
+position may accept several inventory entries (an unstressed /ə/ said as [ɪ]). A set
+state emits the log-sum of its members on every frame, like the wildcard does.
+
+The wildcard pass, with a backward pass, also gives how much each inventory phone
 explains the frames the wildcard occupies: the substitution posterior ("sounded like").
 """
 from __future__ import annotations
@@ -17,64 +22,70 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pronscore.gop.ctc import NEG_INF, build_graph, ctc_backward, ctc_forward
+from pronscore.gop.ctc import build_graph, ctc_backward, ctc_forward
 
 
 @dataclass
 class GopResult:
-    """Per-phone evidence for one canonical sequence (N phones, K inventory phones)."""
+    """Per-phone evidence for one canonical sequence (N phones, K inventory entries)."""
 
     log_p_canonical: float
     log_p_wildcard: np.ndarray  # [N]
     log_p_deleted: np.ndarray  # [N]
     gop: np.ndarray  # [N] GOP-SF-SD (<= 0)
-    substitution: np.ndarray  # [N, K] share of each inventory phone at position i (rows sum to 1)
+    substitution: np.ndarray  # [N, K] share of each inventory entry at position i (rows sum to 1)
+    target_share: np.ndarray  # [N] share of the accepted entries of position i
     deletion_prob: np.ndarray  # [N] P(deleted) / (P(wildcard) + P(deleted))
     occupancy_frames: np.ndarray  # [N] expected number of frames the wildcard state emits
 
 
-def gop_sfsd(log_probs: np.ndarray, labels: list[int], blank_id: int, inventory: np.ndarray) -> GopResult:
-    """GOP-SF-SD for every position of `labels` (model token ids) over frames `log_probs` [T, V].
+def _lse_columns(log_probs: np.ndarray, groups: list[tuple[int, ...]]) -> np.ndarray:
+    cols = [log_probs[:, g[0]] if len(g) == 1 else np.logaddexp.reduce(log_probs[:, list(g)], axis=1) for g in groups]
+    return np.stack(cols, axis=1) if cols else np.zeros((log_probs.shape[0], 0), dtype=log_probs.dtype)
 
-    inventory: token ids of the language's phones; the wildcard sums over them.
+
+def gop_sfsd(log_probs: np.ndarray, accepted: list[tuple[int, ...]], blank_id: int,
+             inventory: list[tuple[int, ...]]) -> GopResult:
+    """GOP-SF-SD for every canonical position.
+
+    log_probs: [T, V] model log-posteriors.
+    inventory: K entries, each a tuple of model token ids (the symbols of one phone).
+    accepted: per canonical position, the inventory entry indices it accepts (first = target).
     """
-    n = len(labels)
-    T = log_probs.shape[0]
-    inv = np.asarray(inventory, dtype=np.int64)
-    inv_lp = log_probs[:, inv]  # [T, K]
-    wild_col = np.logaddexp.reduce(inv_lp, axis=1)  # [T]
-    lp_ext = np.concatenate([log_probs, wild_col[:, None]], axis=1)
-    W = log_probs.shape[1]
+    n = len(accepted)
+    inv_lp = _lse_columns(log_probs, inventory)  # [T, K]
+    K = inv_lp.shape[1]
+    set_keys = sorted({a for a in accepted if len(a) > 1})
+    set_cols = _lse_columns(inv_lp, set_keys)
+    wild = np.logaddexp.reduce(inv_lp, axis=1)
+    # Compact emission matrix: blank | K entries | accepted sets | wildcard.
+    lp = np.concatenate([log_probs[:, [blank_id]], inv_lp, set_cols, wild[:, None]], axis=1)
+    set_id = {key: 1 + K + j for j, key in enumerate(set_keys)}
+    W = lp.shape[1] - 1
+    labels = [set_id[a] if len(a) > 1 else 1 + a[0] for a in accepted]
 
-    # One batch: canonical, N wildcard variants, N deletion variants.
-    seqs = [list(labels)]
+    seqs = [labels]
     seqs += [labels[:i] + [W] + labels[i + 1 :] for i in range(n)]
     seqs += [labels[:i] + labels[i + 1 :] for i in range(n)]
-    graph = build_graph(seqs, blank_id, wildcard_id=W)
+    graph = build_graph(seqs, 0, wildcard_id=W)
     keep = np.zeros(len(seqs), dtype=np.int64)
     keep[1 : n + 1] = 2 * np.arange(n) + 1  # the wildcard's state in each wildcard variant
-    loglik, alpha_w = ctc_forward(lp_ext, graph, keep=keep)
+    loglik, alpha_w = ctc_forward(lp, graph, keep=keep)
     log_canon = float(loglik[0])
     log_wild = loglik[1 : n + 1]
     log_del = loglik[n + 1 :]
     gop = log_canon - np.logaddexp(log_wild, log_del)
 
-    # Backward over the wildcard variants only, to get the wildcard state's occupancy.
-    wild_graph = build_graph(seqs[1 : n + 1], blank_id, wildcard_id=W)
-    beta_w = ctc_backward(lp_ext, wild_graph, keep=keep[1 : n + 1])  # [T, N]
-    # gamma_t(i) = alpha * beta / emission / P(variant i)
-    log_gamma = alpha_w[:, 1 : n + 1] + beta_w - wild_col[:, None] - log_wild[None, :]
-    gamma = np.exp(np.clip(log_gamma, -80.0, 0.0)).astype(np.float64)  # [T, N]
-    share = np.exp(inv_lp - wild_col[:, None]).astype(np.float64)  # [T, K]: each phone's part of the wildcard
-    occupancy = gamma.sum(axis=0)  # [N]
+    wild_graph = build_graph(seqs[1 : n + 1], 0, wildcard_id=W)
+    beta_w = ctc_backward(lp, wild_graph, keep=keep[1 : n + 1])  # [T, N]
+    # occupancy gamma_t(i) = alpha * beta / emission / P(variant i)
+    log_gamma = alpha_w[:, 1 : n + 1] + beta_w - wild[:, None] - log_wild[None, :]
+    gamma = np.exp(np.clip(log_gamma, -80.0, 0.0)).astype(np.float64)
+    share = np.exp(inv_lp - wild[:, None]).astype(np.float64)  # [T, K]
+    occupancy = gamma.sum(axis=0)
     substitution = (gamma.T @ share) / np.maximum(occupancy, 1e-12)[:, None]
+    target_share = np.array([substitution[i, list(a)].sum() for i, a in enumerate(accepted)])
     deletion_prob = np.exp(log_del - np.logaddexp(log_wild, log_del))
-    return GopResult(
-        log_p_canonical=log_canon,
-        log_p_wildcard=log_wild,
-        log_p_deleted=log_del,
-        gop=np.minimum(gop, 0.0),
-        substitution=substitution,
-        deletion_prob=deletion_prob,
-        occupancy_frames=occupancy,
-    )
+    return GopResult(log_p_canonical=log_canon, log_p_wildcard=log_wild, log_p_deleted=log_del,
+                     gop=np.minimum(gop, 0.0), substitution=substitution, target_share=target_share,
+                     deletion_prob=deletion_prob, occupancy_frames=occupancy)

@@ -1,1 +1,1 @@
-
+"""Assessment serializations: JSON (schema-checked), TextGrid, CSV and a terminal view."""

@@ -1,0 +1,261 @@
+"""The Python API: a `Session` owns the loaded models; `assess()` is a one-shot helper.
+
+    import pronscore
+    with pronscore.Session() as s:
+        result = s.assess("reading.wav", "The cat sat on the mat.")
+    print(result.scores.overall)
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pronscore import __version__
+from pronscore.acoustic.base import AcousticModel
+from pronscore.acoustic.registry import DEFAULT_ACOUSTIC, load_acoustic_model
+from pronscore.errors import PronscoreError
+from pronscore.gop.analyze import DELETION_SYMBOL, UtteranceEvidence, analyze
+from pronscore.gop.phoneset import PhoneMapper, phone_token_ids
+from pronscore.result import Assessment, Candidate, PhoneResult, SentenceScores, WordResult, WordScores
+from pronscore.scoring.base import ScoredUtterance, Scorer, UtteranceContext
+from pronscore.text.types import Reference
+
+AudioSource = str | Path | bytes | np.ndarray
+
+
+class Session:
+    """Loads models once and assesses many recordings.
+
+    acoustic: backend name ("hama" default, "whisper-ctc", "hf-ctc", "onnx-ctc").
+    acoustic_path: local model path for backends that need one.
+    scorer: path of a trained scorer, or None for the shipped default.
+    max_seconds: longest recording accepted.
+    """
+
+    def __init__(self, acoustic: str = DEFAULT_ACOUSTIC, *, acoustic_path: str | Path | None = None,
+                 scorer: str | Path | None = None, language: str = "en", max_seconds: float = 300.0,
+                 min_seconds: float = 0.3, use_vad: bool = True):
+        t0 = time.perf_counter()
+        self.language = language
+        self.max_seconds = max_seconds
+        self.min_seconds = min_seconds
+        self.acoustic: AcousticModel = load_acoustic_model(acoustic, acoustic_path)
+        post_vocab = self.acoustic.vocab
+        specials = getattr(self.acoustic, "special_ids", None)
+        self._phone_ids = phone_token_ids(post_vocab, frozenset(specials or _special_ids_of(post_vocab)))
+        self.mapper = PhoneMapper(post_vocab, self._phone_ids)
+        self._references = None  # built on first use: corpus benchmarks pass phones directly
+        self.scorer: Scorer = _load_scorer(scorer)
+        self._vad = None
+        self._use_vad = use_vad
+        self._fluency = None
+        self._feedback = None
+        self.load_seconds = time.perf_counter() - t0
+
+    # -- context manager: nothing to release today, but callers shouldn't depend on that.
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._vad = None
+
+    def info(self) -> dict[str, Any]:
+        return {"pronscore": __version__, **self.acoustic.info(), **self.scorer.info()}
+
+    # -- the main job -----------------------------------------------------------------
+    def reference(self, text: str, *, language: str | None = None, lexicon: Any = None,
+                  ipa: dict[str, str] | None = None) -> Reference:
+        from pronscore.text.lexicon import load_lexicon
+
+        if self._references is None:
+            from pronscore.text.reference import ReferenceBuilder
+
+            self._references = ReferenceBuilder()
+        lex = load_lexicon(lexicon) if isinstance(lexicon, (str, Path)) else lexicon
+        return self._references.build(text, language=language or self.language, lexicon=lex, ipa_overrides=ipa)
+
+    def assess(self, audio: AudioSource, text: str | Reference, *, sample_rate: int | None = None,
+               language: str | None = None, lexicon: Any = None, ipa: dict[str, str] | None = None,
+               l1: str | None = None, reference_audio_dir: str | Path | None = None,
+               coach_url: str | None = None) -> Assessment:
+        """Assess a recording against the text the speaker meant to say."""
+        timing: dict[str, float] = {}
+        t = time.perf_counter()
+        ref = text if isinstance(text, Reference) else self.reference(text, language=language, lexicon=lexicon, ipa=ipa)
+        timing["text_s"] = time.perf_counter() - t
+
+        from pronscore.audio import prepare_audio
+
+        t = time.perf_counter()
+        prepared = prepare_audio(audio, sample_rate, min_seconds=self.min_seconds, max_seconds=self.max_seconds)
+        timing["audio_s"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        post = self.acoustic.posteriors(prepared.samples, prepared.sample_rate)
+        timing["acoustic_s"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        ev = analyze(post, [w.phones for w in ref.words], [w.stress for w in ref.words], self.mapper,
+                     self._inventory(ref.language), ref.language)
+        timing["gop_s"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        words = _word_results(ref, ev)
+        fluency, prosody, word_stress = self._fluency_prosody(prepared.samples, words, ref)
+        timing["fluency_prosody_s"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        ctx = UtteranceContext(duration_s=prepared.duration, n_words=len(ref.words), fluency=fluency,
+                               prosody=prosody, word_stress=word_stress)
+        scored = self.scorer.score(ev, ctx)
+        _apply_scores(words, ev, scored)
+        words = _with_insertions(words, ev)
+        timing["scoring_s"] = time.perf_counter() - t
+
+        result = Assessment(
+            text=ref.text, language=ref.language,
+            scores=SentenceScores(accuracy=scored.accuracy, fluency=scored.fluency, completeness=scored.completeness,
+                                  prosody=scored.prosody, overall=scored.overall),
+            words=words, duration=prepared.duration, fluency=fluency, prosody=prosody,
+            model=self.info(), warnings=list(prepared.warnings) + list(ref.notes),
+            phone_mapping=[{"ipa": m.ipa, "model_symbol": m.symbol, "method": m.method}
+                           for m in {p.mapping.ipa: p.mapping for p in ev.phones}.values() if m.method != "exact"],
+        )
+        t = time.perf_counter()
+        self._add_feedback(result, l1=l1, reference_audio_dir=reference_audio_dir, coach_url=coach_url)
+        timing["feedback_s"] = time.perf_counter() - t
+        timing["total_s"] = sum(timing.values())
+        timing["real_time_factor"] = timing["total_s"] / max(prepared.duration, 1e-9)
+        result.timing = timing
+        return result
+
+    # -- parts --------------------------------------------------------------------------
+    def _inventory(self, language: str) -> list[str]:
+        if language.lower().split("-")[0] == "en":
+            from pronscore.text.arpabet import ENGLISH_PHONES
+
+            return list(ENGLISH_PHONES)
+        # Other languages: every phone symbol of the model stands in the inventory.
+        return [self.acoustic.vocab[i] for i in self._phone_ids]
+
+    def _fluency_prosody(self, samples: np.ndarray, words: list[WordResult], ref: Reference):
+        try:
+            from pronscore.fluency import compute_fluency
+            from pronscore.prosody import compute_prosody
+        except ImportError:
+            return {}, {}, [None] * len(ref.words)
+        fluency = compute_fluency(samples, 16000, words, vad_probs=None)
+        prosody, stress = compute_prosody(samples, 16000, words, ref.sentence_type)
+        return fluency, prosody, stress
+
+    def _add_feedback(self, result: Assessment, *, l1, reference_audio_dir, coach_url) -> None:
+        try:
+            from pronscore.feedback.builder import FeedbackEngine
+        except ImportError:
+            return
+        if self._feedback is None:
+            self._feedback = FeedbackEngine()
+        self._feedback.apply(result, l1=l1, reference_audio_dir=reference_audio_dir, coach_url=coach_url)
+
+
+def assess(audio: AudioSource, text: str, **kwargs: Any) -> Assessment:
+    """One-shot assessment with a fresh Session (load once with `Session` for many files)."""
+    session_keys = {"acoustic", "acoustic_path", "scorer", "max_seconds", "min_seconds"}
+    skw = {k: kwargs.pop(k) for k in list(kwargs) if k in session_keys}
+    return Session(**skw).assess(audio, text, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------
+def _special_ids_of(vocab: list[str]) -> set[int]:
+    return {i for i, t in enumerate(vocab) if t.startswith("<") and t.endswith(">")}
+
+
+def _load_scorer(path: str | Path | None) -> Scorer:
+    from pronscore.scoring.registry import load_scorer
+
+    return load_scorer(path)
+
+
+def _word_results(ref: Reference, ev: UtteranceEvidence) -> list[WordResult]:
+    """Words with timings and phones; scores and errors are filled in by `_apply_scores`."""
+    words: list[WordResult] = []
+    by_word: dict[int, list] = {}
+    for p in ev.phones:
+        by_word.setdefault(p.word_index, []).append(p)
+    for wi, w in enumerate(ref.words):
+        phones = []
+        for p in by_word.get(wi, []):
+            cands = _sounded_like(p, ev)
+            phones.append(PhoneResult(ipa=p.ipa, start=p.start, end=p.end, score=0.0, gop=p.gop,
+                                      sounded_like=cands, model_symbol=p.mapping.symbol, stress=p.stress))
+        start, end = ev.word_spans[wi]
+        words.append(WordResult(text=w.text, index=wi, char_start=w.char_start, char_end=w.char_end,
+                                start=start, end=end, scores=WordScores(accuracy=0.0, stress=None, total=0.0),
+                                error="none", phones=phones, pronunciation_source=w.source))
+    return words
+
+
+def _sounded_like(p, ev: UtteranceEvidence, k: int = 3) -> list[Candidate]:
+    """Top candidates of the substitution posterior, with the deletion as ∅."""
+    probs = np.append(p.substitution * (1.0 - p.deletion_prob), p.deletion_prob)
+    labels = list(ev.inventory_ipa) + [DELETION_SYMBOL]
+    order = np.argsort(-probs)[:k]
+    return [Candidate(ipa=labels[j], prob=float(probs[j])) for j in order if probs[j] > 0.005]
+
+
+def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtterance) -> None:
+    i = 0
+    for wi, w in enumerate(words):
+        for ph in w.phones:
+            ph.score = float(s.phone_scores[i])
+            if s.phone_omitted[i]:
+                ph.error = "omitted"
+            i += 1
+        w.scores = WordScores(accuracy=float(s.word_accuracy[wi]), stress=s.word_stress[wi],
+                              total=float(s.word_total[wi]))
+        if s.word_omitted[wi]:
+            w.error = "omitted"
+            w.start = w.end = None
+            for ph in w.phones:
+                ph.start = ph.end = None
+    _classify_errors(words)
+
+
+def _classify_errors(words: list[WordResult]) -> None:
+    """Phone and word error labels from scores; thresholds documented in docs/scoring.md."""
+    from pronscore.scoring.errors import classify_phone, classify_word
+
+    for w in words:
+        for ph in w.phones:
+            if ph.error == "none":
+                ph.error = classify_phone(ph.score, ph.sounded_like, ph.ipa)
+        if w.error == "none":
+            w.error = classify_word(w)
+
+
+def _with_insertions(words: list[WordResult], ev: UtteranceEvidence) -> list[WordResult]:
+    if not ev.insertions:
+        return words
+    out: list[WordResult] = []
+    pending = sorted(ev.insertions, key=lambda x: x.start)
+    for w in words + [None]:
+        idx = len(words) if w is None else w.index
+        while pending and pending[0].before_word <= idx:
+            ins = pending.pop(0)
+            phones = [PhoneResult(ipa=ph, start=ins.start, end=ins.end, score=0.0, gop=0.0, error="inserted",
+                                  sounded_like=[Candidate(ipa=ph, prob=ins.confidence)]) for ph in ins.phones]
+            out.append(WordResult(text="/" + "".join(ins.phones) + "/", index=-1, char_start=-1, char_end=-1,
+                                  start=ins.start, end=ins.end, scores=WordScores(accuracy=0.0, stress=None, total=0.0),
+                                  error="inserted", phones=phones, pronunciation_source="heard"))
+        if w is not None:
+            out.append(w)
+    return out
+
+
+__all__ = ["Session", "assess", "PronscoreError"]

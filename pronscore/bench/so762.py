@@ -1,0 +1,80 @@
+"""`pronscore bench speechocean762`: one JSON line of predictions per utterance, on the
+corpus's own scales, phones in the corpus's canonical order.
+
+Reads only audio, `{split}/text`, `{split}/wav.scp`, `resource/text-phone` and
+`resource/lexicon.txt` (never the ratings), so it runs on a test split without answers.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pronscore.bench.corpus import CorpusUtterance, load_split
+from pronscore.errors import PronscoreError
+from pronscore.result import Assessment
+from pronscore.text.arpabet import arpabet_to_ipa
+from pronscore.text.types import Reference, WordPronunciation
+
+
+def corpus_reference(utt: CorpusUtterance) -> Reference:
+    """The utterance's canonical phones, exactly as the corpus lists them."""
+    words = []
+    offset = 0
+    for w in utt.words:
+        ipa, stress = arpabet_to_ipa(w.phones)
+        start = utt.text.find(w.text, offset)
+        start = offset if start < 0 else start
+        words.append(WordPronunciation(text=w.text, char_start=start, char_end=start + len(w.text), phones=ipa,
+                                       stress=stress, source="corpus", arpabet=list(w.phones)))
+        offset = start + len(w.text)
+    return Reference(text=utt.text, language="en", words=words)
+
+
+def prediction_line(utt: str, result: Assessment) -> dict[str, Any]:
+    """Product scale (0-100) -> corpus scales: sentence and word 0-10, stress 5-10, phones 0-2."""
+    s = result.scores
+    words = []
+    for w in result.scored_words():
+        stress = w.scores.stress
+        words.append({
+            "text": w.text,
+            "accuracy": round(w.scores.accuracy / 10.0, 4),
+            "stress": round(10.0 if stress is None else 5.0 + stress / 20.0, 4),
+            "total": round(w.scores.total / 10.0, 4),
+            "phones": [round(p.score / 50.0, 4) for p in w.phones],
+            "gop": [round(p.gop, 5) for p in w.phones],
+        })
+    return {"utt": utt, "sentence": {"accuracy": round(s.accuracy / 10.0, 4), "completeness": round(s.completeness / 10.0, 4),
+                                     "fluency": round(s.fluency / 10.0, 4), "prosodic": round(s.prosody / 10.0, 4),
+                                     "total": round(s.overall / 10.0, 4)},
+            "words": words}
+
+
+def predict_corpus(args) -> None:
+    from pronscore.api import Session
+
+    utts = load_split(args.root, args.split)
+    if args.limit:
+        utts = utts[: args.limit]
+    session = Session(acoustic=args.acoustic, acoustic_path=args.acoustic_path, scorer=args.scorer,
+                      max_seconds=args.max_seconds)
+    out = Path(args.predictions)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    failures = 0
+    with out.open("w", encoding="utf-8") as f:
+        for k, utt in enumerate(utts, 1):
+            try:
+                result = session.assess(utt.wav_path, corpus_reference(utt))
+            except PronscoreError as exc:
+                # One unreadable file must not lose the rest; it is reported and left out.
+                failures += 1
+                print(f"{utt.utt}: skipped: {exc}", file=sys.stderr)
+                continue
+            f.write(json.dumps(prediction_line(utt.utt, result)) + "\n")
+            if k % 50 == 0 or k == len(utts):
+                print(f"[{k}/{len(utts)}] {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    print(f"wrote {len(utts) - failures} predictions to {out} ({failures} skipped)", file=sys.stderr)

@@ -1,0 +1,264 @@
+"""Command-line interface: a thin shell over `pronscore.Session`.
+
+Every PronscoreError becomes a one-line message on stderr and a non-zero exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pronscore import __version__
+from pronscore.errors import PronscoreError
+
+EXIT_USAGE = 2
+
+
+def _add_session_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--acoustic", default="hama", help="acoustic backend: hama (default), whisper-ctc, hf-ctc, onnx-ctc")
+    p.add_argument("--acoustic-path", default=None, help="local model path for hf-ctc / onnx-ctc / custom whisper-ctc weights")
+    p.add_argument("--scorer", default=None, help="trained scorer file (default: the shipped scorer)")
+    p.add_argument("--max-seconds", type=float, default=300.0, help="longest recording accepted (default 300)")
+
+
+def _add_text_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--language", default="en", help="language of the text (default en; others need the espeak extra)")
+    p.add_argument("--lexicon", default=None, help="user lexicon file: 'WORD PH1 PH2 ...' (ARPAbet) or 'WORD<TAB>IPA' lines")
+    p.add_argument("--ipa", action="append", default=[], metavar="WORD=IPA",
+                   help="target pronunciation of a word in IPA (repeatable), e.g. --ipa tomato=təˈmɑːtoʊ")
+    p.add_argument("--l1", default=None, help="learner's first language (ISO 639-1) for L1-aware notes")
+    p.add_argument("--reference-audio", default=None, metavar="DIR", help="write reference audio of mispronounced words into DIR")
+    p.add_argument("--coach", default=None, metavar="URL", help="OpenAI-compatible chat endpoint for coaching text")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pronscore", description="Offline pronunciation assessment.")
+    parser.add_argument("--version", action="version", version=f"pronscore {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("assess", help="assess a recording against the text the speaker read")
+    a.add_argument("audio", help="audio file (WAV, FLAC, OGG, MP3), or - for stdin")
+    a.add_argument("--text", required=True, help="the text the speaker meant to say")
+    a.add_argument("--format", choices=["text", "json", "textgrid", "csv"], default="text")
+    a.add_argument("-o", "--output", default=None, help="write the result to this file instead of stdout")
+    a.add_argument("--plot", default=None, metavar="OUT.png", help="draw waveform, F0, pauses and words")
+    _add_text_args(a)
+    _add_session_args(a)
+
+    d = sub.add_parser("doctor", help="what is installed and which backends work")
+    d.add_argument("--json", action="store_true")
+
+    b = sub.add_parser("bench", help="benchmarks that write JSON under benchmarks/")
+    bsub = b.add_subparsers(dest="bench", metavar="BENCH")
+    bs = bsub.add_parser("speed", help="real-time factor, load time and peak memory of the default stack")
+    bs.add_argument("--out", default="benchmarks/speed.json")
+    bs.add_argument("--durations", default="2,5,20,60", help="comma-separated input lengths in seconds")
+    bs.add_argument("--repeats", type=int, default=3)
+    _add_session_args(bs)
+    bo = bsub.add_parser("speechocean762", help="predictions for a speechocean762-layout directory")
+    bo.add_argument("--root", required=True)
+    bo.add_argument("--split", default="test")
+    bo.add_argument("--predictions", required=True, help="output JSONL")
+    bo.add_argument("--limit", type=int, default=None, help="only the first N utterances")
+    _add_session_args(bo)
+    bsc = bsub.add_parser("score", help="Pearson per aspect and MDD from a predictions file")
+    bsc.add_argument("--root", required=True)
+    bsc.add_argument("--split", default="test")
+    bsc.add_argument("--predictions", required=True)
+    bsc.add_argument("--out", default=None, help="metrics JSON (default benchmarks/speechocean762-<split>.json)")
+    ba = bsub.add_parser("acoustic", help="phone error rate, raw GOP Pearson and RTF of an acoustic backend")
+    ba.add_argument("--root", required=True)
+    ba.add_argument("--split", default="test")
+    ba.add_argument("--out", default=None)
+    ba.add_argument("--limit", type=int, default=None)
+    _add_session_args(ba)
+
+    t = sub.add_parser("train-scorer", help="train the learned scorer on a speechocean762-layout directory")
+    t.add_argument("--root", required=True)
+    t.add_argument("--split", default="train")
+    t.add_argument("--out", required=True)
+    t.add_argument("--seed", type=int, default=0)
+    _add_session_args(t)
+
+    ta = sub.add_parser("train-acoustic", help="train the Whisper-encoder CTC head (needs pronscore[train,whisper])")
+    ta.add_argument("--root", required=True)
+    ta.add_argument("--split", default="train")
+    ta.add_argument("--out", required=True)
+    ta.add_argument("--epochs", type=int, default=30)
+    ta.add_argument("--seed", type=int, default=0)
+
+    s = sub.add_parser("say", help="synthesize reference audio (Piper for English, eSpeak NG otherwise)")
+    s.add_argument("text")
+    s.add_argument("-o", "--output", required=True)
+    s.add_argument("--language", default="en")
+
+    bt = sub.add_parser("batch", help="assess many recordings listed in a TSV (audio<TAB>text) into a JSONL file")
+    bt.add_argument("manifest", help="TSV with columns: audio path, text (optional third column: id)")
+    bt.add_argument("-o", "--output", required=True, help="JSONL output, one Assessment per line")
+    bt.add_argument("--csv", default=None, help="also write one CSV row per phone")
+    bt.add_argument("--language", default="en")
+    _add_session_args(bt)
+
+    sv = sub.add_parser("serve", help="HTTP service with a web page (needs pronscore[service])")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY' (or set PRONSCORE_API_KEY)")
+    _add_session_args(sv)
+    return parser
+
+
+def _session(args):
+    from pronscore.api import Session
+
+    return Session(acoustic=args.acoustic, acoustic_path=args.acoustic_path, scorer=args.scorer,
+                   max_seconds=args.max_seconds)
+
+
+def _parse_overrides(items: list[str]) -> dict[str, str]:
+    from pronscore.text.lexicon import parse_ipa_override
+
+    return dict(parse_ipa_override(x) for x in items)
+
+
+def cmd_assess(args) -> int:
+    audio = sys.stdin.buffer.read() if args.audio == "-" else args.audio
+    session = _session(args)
+    result = session.assess(audio, args.text, language=args.language, lexicon=args.lexicon,
+                            ipa=_parse_overrides(args.ipa), l1=args.l1, reference_audio_dir=args.reference_audio,
+                            coach_url=args.coach)
+    if args.plot:
+        from pronscore.prosody.plot import plot_result
+
+        plot_result(session, audio, result, args.plot)
+    if args.format == "text" and args.output is None:
+        from pronscore.report.terminal import render
+
+        render(result)
+        return 0
+    if args.format == "json":
+        from pronscore.report.json_report import to_json
+
+        out = to_json(result)
+    elif args.format == "textgrid":
+        from pronscore.report.textgrid import to_textgrid
+
+        out = to_textgrid(result)
+    elif args.format == "csv":
+        from pronscore.report.csv_report import to_csv
+
+        out = to_csv(result)
+    else:
+        from rich.console import Console
+
+        from pronscore.report.terminal import render
+
+        console = Console(record=True, file=open("/dev/null", "w"), width=120)
+        render(result, console)
+        out = console.export_text()
+    _write(out, args.output)
+    return 0
+
+
+def _write(text: str, path: str | None) -> None:
+    if path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+
+
+def cmd_doctor(args) -> int:
+    from pronscore.doctor import run_doctor
+
+    report = run_doctor()
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        from pronscore.doctor import render_doctor
+
+        render_doctor(report)
+    return 0 if report["ok"] else 1
+
+
+def cmd_bench(args) -> int:
+    if args.bench == "speed":
+        from pronscore.bench.speed import run_speed_bench
+
+        run_speed_bench(args)
+    elif args.bench == "speechocean762":
+        from pronscore.bench.so762 import predict_corpus
+
+        predict_corpus(args)
+    elif args.bench == "score":
+        from pronscore.bench.metrics import score_predictions_cli
+
+        score_predictions_cli(args)
+    elif args.bench == "acoustic":
+        from pronscore.bench.acoustic import run_acoustic_bench
+
+        run_acoustic_bench(args)
+    else:
+        raise PronscoreError("choose a benchmark: speed, speechocean762, score, acoustic")
+    return 0
+
+
+def cmd_train_scorer(args) -> int:
+    from pronscore.scoring.train import train_scorer_cli
+
+    train_scorer_cli(args)
+    return 0
+
+
+def cmd_train_acoustic(args) -> int:
+    from pronscore.acoustic.train_head import train_acoustic
+
+    report = train_acoustic(args.root, args.split, args.out, epochs=args.epochs, seed=args.seed)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def cmd_say(args) -> int:
+    from pronscore.feedback.tts import say
+
+    say(args.text, args.output, language=args.language)
+    print(args.output)
+    return 0
+
+
+def cmd_batch(args) -> int:
+    from pronscore.bench.batch import run_batch
+
+    return run_batch(args)
+
+
+def cmd_serve(args) -> int:
+    from pronscore.service.app import serve
+
+    serve(args)
+    return 0
+
+
+COMMANDS = {"assess": cmd_assess, "doctor": cmd_doctor, "bench": cmd_bench, "train-scorer": cmd_train_scorer,
+            "train-acoustic": cmd_train_acoustic, "say": cmd_say, "batch": cmd_batch, "serve": cmd_serve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except PronscoreError as exc:
+        print(f"pronscore: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("pronscore: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
