@@ -195,7 +195,10 @@ def _word_results(ref: Reference, ev: UtteranceEvidence) -> list[WordResult]:
             phones.append(PhoneResult(ipa=p.ipa, start=p.start, end=p.end, score=0.0, gop=p.gop,
                                       sounded_like=cands, model_symbol=p.mapping.symbol, stress=p.stress))
         start, end = ev.word_spans[wi]
-        words.append(WordResult(text=w.text, index=wi, char_start=w.char_start, char_end=w.char_end,
+        written = ref.text[w.char_start : w.char_end]
+        # Show the word as written, except words spelled out from a numeral ("25" -> twenty, five).
+        shown = written if written.upper() == w.text.upper() else w.text.lower()
+        words.append(WordResult(text=shown, index=wi, char_start=w.char_start, char_end=w.char_end,
                                 start=start, end=end, scores=WordScores(accuracy=0.0, stress=None, total=0.0),
                                 error="none", phones=phones, pronunciation_source=w.source))
     return words

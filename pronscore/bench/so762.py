@@ -15,22 +15,13 @@ from typing import Any
 from pronscore.bench.corpus import CorpusUtterance, load_split
 from pronscore.errors import PronscoreError
 from pronscore.result import Assessment
-from pronscore.text.arpabet import arpabet_to_ipa
-from pronscore.text.types import Reference, WordPronunciation
+from pronscore.text.reference import reference_from_arpabet
+from pronscore.text.types import Reference
 
 
 def corpus_reference(utt: CorpusUtterance) -> Reference:
     """The utterance's canonical phones, exactly as the corpus lists them."""
-    words = []
-    offset = 0
-    for w in utt.words:
-        ipa, stress = arpabet_to_ipa(w.phones)
-        start = utt.text.find(w.text, offset)
-        start = offset if start < 0 else start
-        words.append(WordPronunciation(text=w.text, char_start=start, char_end=start + len(w.text), phones=ipa,
-                                       stress=stress, source="corpus", arpabet=list(w.phones)))
-        offset = start + len(w.text)
-    return Reference(text=utt.text, language="en", words=words)
+    return reference_from_arpabet([(w.text, list(w.phones)) for w in utt.words], utt.text)
 
 
 def prediction_line(utt: str, result: Assessment) -> dict[str, Any]:
