@@ -34,6 +34,7 @@ _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _ESPEAK_RATE = 1
 _ESPEAK_PITCH = 3
+_ESPEAK_RANGE = 4
 _ESPEAK_WORDGAP = 7
 # Event types of espeak_EVENT.type
 _EVENT_LIST_TERMINATED = 0
@@ -125,11 +126,13 @@ class _Engine:
             i += 1
         return 0
 
-    def synthesize(self, text: str, voice: str, rate_wpm: int, pitch: int, word_gap_10ms: int) -> Synthesis:
+    def synthesize(self, text: str, voice: str, rate_wpm: int, pitch: int, pitch_range: int,
+                   word_gap_10ms: int) -> Synthesis:
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise TextError(f"eSpeak NG has no voice named {voice!r}")
         self.lib.espeak_SetParameter(_ESPEAK_RATE, int(rate_wpm), 0)
         self.lib.espeak_SetParameter(_ESPEAK_PITCH, int(pitch), 0)
+        self.lib.espeak_SetParameter(_ESPEAK_RANGE, int(pitch_range), 0)
         self.lib.espeak_SetParameter(_ESPEAK_WORDGAP, int(word_gap_10ms), 0)
         self._chunks, self._events = [], []
         data = text.encode("utf-8") + b"\0"
@@ -160,10 +163,11 @@ _LOCK = threading.Lock()
 
 
 def synthesize(text: str, *, voice: str = "en-us", rate_wpm: int = 175, pitch: int = 50,
-               word_gap_10ms: int = 0) -> Synthesis:
+               pitch_range: int = 50, word_gap_10ms: int = 0) -> Synthesis:
     """Synthesize `text` with eSpeak NG.
 
     rate_wpm: eSpeak's speaking rate (80-450 words per minute); pitch: 0-100 (50 = voice default);
+    pitch_range: 0-100 intonation range (0 = monotone, 50 = default);
     word_gap_10ms: extra pause between words in units of 10 ms.
     Returns float32 audio at eSpeak's native rate (22050 Hz) with word and phoneme onsets.
     """
@@ -172,7 +176,9 @@ def synthesize(text: str, *, voice: str = "en-us", rate_wpm: int = 175, pitch: i
         raise TextError("nothing to synthesize: the text is empty")
     if not 80 <= rate_wpm <= 450:
         raise TextError(f"rate_wpm must be within 80-450, got {rate_wpm}")
+    if not (0 <= pitch <= 100 and 0 <= pitch_range <= 100):
+        raise TextError(f"pitch and pitch_range must be within 0-100, got {pitch}, {pitch_range}")
     with _LOCK:
         if _ENGINE is None:
             _ENGINE = _Engine()
-        return _ENGINE.synthesize(text, voice, rate_wpm, pitch, word_gap_10ms)
+        return _ENGINE.synthesize(text, voice, rate_wpm, pitch, pitch_range, word_gap_10ms)
