@@ -175,6 +175,9 @@ def test_say_english_with_piper(synthesizer, tmp_path):
     path = synthesizer.say("Think about it.", tmp_path / "en.wav")
     info = soundfile.info(str(path))
     assert info.channels == 1 and 0.4 < info.duration < 3.0
+    from pronscore.feedback.tts import say  # module-level function the CLI uses
+
+    assert soundfile.info(str(say("Hello.", tmp_path / "hello.wav"))).duration > 0.2
 
 
 def test_say_ipa_with_piper(synthesizer, tmp_path):
@@ -336,6 +339,15 @@ def test_builder_orders_and_fills_items(engine):
     assert items[4]["heard_ipa"] is None and items[4]["minimal_pairs"] == []
     assert all(it["reference_audio"] is None for it in items)
     json.dumps(items)  # JSON-serialisable
+    _validate_against_schema(items)
+
+
+def _validate_against_schema(items):
+    jsonschema = pytest.importorskip("jsonschema")
+    from importlib import resources
+
+    schema = json.loads(resources.files("pronscore").joinpath("schema", "assessment.schema.json").read_text("utf-8"))
+    jsonschema.validate(items, schema["properties"]["feedback"])
 
 
 def test_builder_max_items_and_bad_l1(engine):

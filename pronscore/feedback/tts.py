@@ -136,3 +136,17 @@ def _write_wav(out_path: str | Path, audio: np.ndarray, sample_rate: int) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     soundfile.write(str(path), np.clip(audio, -1.0, 1.0), int(sample_rate), subtype="PCM_16")
     return path
+
+
+_DEFAULT: Synthesizer | None = None
+
+
+def say(text: str, out_path: str | Path, language: str = "en") -> Path:
+    """Speak `text` to a WAV with a process-wide Synthesizer (for one-shot use such as the CLI).
+
+    Long-lived callers should own a Synthesizer (FeedbackEngine does), so the voice is theirs.
+    """
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Synthesizer()
+    return _DEFAULT.say(text, out_path, language=language)
