@@ -1,0 +1,566 @@
+"""`pronscore train-scorer`: fit the learned scorer on a speechocean762-layout directory.
+
+Steps:
+1. Evidence cache: the Session's acoustic model, GOP analysis and fluency/prosody layers run
+   once per utterance; the numeric evidence (`EvidenceArrays`), the context vector and
+   error-injected variants are stored as one `.npz` per utterance under
+   `<cache_dir>/<acoustic>/` (default `/work/cache/features`, env `PRONSCORE_FEATURE_CACHE`).
+2. Error injection (self-supervised rows): the real audio is re-analysed against a reference
+   where one well-rated phone is replaced by a PanPhon-near English phone, or where a phone
+   the speaker never said is inserted. The changed phone is known wrong: label 0.
+3. Speaker-disjoint K-fold: every learner is trained on the same folds; predictions are
+   made with the exported numpy model exactly as `LearnedScorer` makes them at run time,
+   and scored with `pronscore.bench.metrics.score_predictions`.
+4. The best learner (by mean validation Pearson over the aspects) is refit on all
+   utterances and written as a numpy-only `.npz`, next to a report JSON.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from pronscore.bench.corpus import CorpusUtterance, load_ratings, load_split
+from pronscore.errors import CorpusError, PronscoreError
+from pronscore.scoring.base import UtteranceContext
+from pronscore.scoring.features import FEATURE_VERSION, INVENTORY, EvidenceArrays, context_vector, evidence_arrays
+
+DEFAULT_CACHE_DIR = Path(os.environ.get("PRONSCORE_FEATURE_CACHE", "/work/cache/features"))
+CACHE_VERSION = 1  # of the stored evidence (independent of FEATURE_VERSION: features are rebuilt from it)
+INJECTIONS_PER_UTTERANCE = 3  # two substitutions and one inserted phone
+
+
+# =======================================================================================
+# 1. Evidence cache
+@dataclass
+class CachedUtterance:
+    utt: str
+    speaker: str
+    evidence: EvidenceArrays
+    ctx_vec: np.ndarray
+    word_stress: list[float | None]
+    injected: list[tuple[EvidenceArrays, int, int]]  # (variant evidence, changed phone index, source phone index or -1)
+
+
+def _confusables() -> dict[str, list[str]]:
+    """For each English phone, the 3 nearest other English phones by PanPhon feature distance.
+
+    Pairs the corpus treats as the same phone (stressed/unstressed spellings) are skipped:
+    replacing one with the other is not an error.
+    """
+    from pronscore.gop.phoneset import _feature_distance
+
+    same = {frozenset(("ə", "ʌ")), frozenset(("ɚ", "ɝ"))}
+    dist = _feature_distance()
+    out: dict[str, list[str]] = {}
+    for p in INVENTORY:
+        ranked = sorted((dist.weighted_feature_edit_distance(p, q), q) for q in INVENTORY
+                        if q != p and frozenset((p, q)) not in same)
+        out[p] = [q for d, q in ranked if d > 0][:3]
+    return out
+
+
+def _utt_rng(utt: str, seed: int) -> np.random.Generator:
+    h = int(hashlib.sha1(f"{utt}:{seed}".encode()).hexdigest()[:12], 16)
+    return np.random.default_rng(h)
+
+
+def _injection_plans(words_ipa: list[list[str]], rng: np.random.Generator,
+                     confusables: dict[str, list[str]]) -> list[tuple[list[list[str]], list[list[int | None]] | None, int, int]]:
+    """(changed words, None, changed flat phone index, source flat index or -1 for an insertion)."""
+    flat = [(wi, pi, p) for wi, w in enumerate(words_ipa) for pi, p in enumerate(w)]
+    plans = []
+    candidates = [k for k, (_, _, p) in enumerate(flat) if confusables.get(p)]
+    for k in rng.permutation(candidates)[:2] if candidates else []:
+        wi, pi, p = flat[int(k)]
+        new = [list(w) for w in words_ipa]
+        new[wi][pi] = str(rng.choice(confusables[p]))
+        plans.append((new, None, int(k), int(k)))
+    # A phone nobody said: a consonant inserted inside a word (never next to the same phone).
+    consonants = [p for p in INVENTORY if p in ("p", "t", "k", "s", "f", "m", "n", "l", "d", "b", "ɡ", "z")]
+    if flat:
+        k = int(rng.integers(0, len(flat) + 1))
+        wi, pi = (flat[k][0], flat[k][1]) if k < len(flat) else (flat[-1][0], len(words_ipa[flat[-1][0]]))
+        neighbours = {words_ipa[wi][j] for j in (pi - 1, pi) if 0 <= j < len(words_ipa[wi])}
+        choices = [c for c in consonants if c not in neighbours]
+        new = [list(w) for w in words_ipa]
+        new[wi].insert(pi, str(rng.choice(choices)))
+        plans.append((new, None, k, -1))
+    return plans
+
+
+class EvidenceExtractor:
+    """Runs a Session's acoustic model, GOP analysis and fluency/prosody layers (no scoring, no feedback)."""
+
+    def __init__(self, acoustic: str, acoustic_path: str | None = None, max_seconds: float = 300.0):
+        from pronscore.api import Session
+
+        self.session = Session(acoustic=acoustic, acoustic_path=acoustic_path, max_seconds=max_seconds)
+        self.confusables = _confusables()
+
+    def extract(self, utt: CorpusUtterance, seed: int) -> dict[str, np.ndarray]:
+        from pronscore.api import _word_results
+        from pronscore.audio import prepare_audio
+        from pronscore.bench.so762 import corpus_reference
+        from pronscore.gop.analyze import analyze
+
+        s = self.session
+        ref = corpus_reference(utt)
+        prepared = prepare_audio(utt.wav_path, None, min_seconds=s.min_seconds, max_seconds=s.max_seconds)
+        post = s.acoustic.posteriors(prepared.samples, prepared.sample_rate)
+        inventory = s._inventory(ref.language)
+        words_ipa = [w.phones for w in ref.words]
+        stress = [w.stress for w in ref.words]
+        ev = analyze(post, words_ipa, stress, s.mapper, inventory, ref.language)
+        words = _word_results(ref, ev)
+        fluency, prosody, word_stress = s._fluency_prosody(prepared.samples, words, ref)
+        ctx = UtteranceContext(duration_s=prepared.duration, n_words=len(ref.words), fluency=fluency,
+                               prosody=prosody, word_stress=word_stress)
+        out = evidence_arrays(ev, len(ref.words)).to_npz_dict("canon/")
+        out["ctx_vec"] = context_vector(ctx)
+        out["word_stress"] = np.array([np.nan if v is None else float(v) for v in word_stress], dtype=np.float64)
+        meta = []
+        for j, (new_words, _, changed, source) in enumerate(_injection_plans(words_ipa, _utt_rng(utt.utt, seed), self.confusables)):
+            # Stress marks follow the word's phones: an inserted consonant carries none.
+            new_stress = [list(st) for st in stress]
+            if source < 0:
+                wi, pi = _word_pos(words_ipa, changed)
+                new_stress[wi].insert(pi, None)
+            v = analyze(post, new_words, new_stress, s.mapper, inventory, ref.language)
+            out.update(evidence_arrays(v, len(ref.words)).to_npz_dict(f"inj{j}/"))
+            meta.append((changed, source))
+        out["inj_meta"] = np.array(meta, dtype=np.int64).reshape(-1, 2)
+        out["version"] = np.array([CACHE_VERSION, prepared.samples.shape[0]])
+        return out
+
+
+def _word_pos(words_ipa: list[list[str]], flat_k: int) -> tuple[int, int]:
+    k = 0
+    for wi, w in enumerate(words_ipa):
+        if flat_k <= k + len(w) - 1 or (wi == len(words_ipa) - 1):
+            return wi, flat_k - k
+        k += len(w)
+    return len(words_ipa) - 1, len(words_ipa[-1])
+
+
+def cache_path(cache_dir: Path, acoustic: str, utt: str) -> Path:
+    return Path(cache_dir) / acoustic / f"{utt}.npz"
+
+
+def load_cached(path: Path, utt: CorpusUtterance) -> CachedUtterance | None:
+    if not path.is_file():
+        return None
+    try:
+        d = np.load(path, allow_pickle=False)
+        if int(d["version"][0]) != CACHE_VERSION:
+            return None
+        ev = EvidenceArrays.from_npz_dict(d, "canon/")
+        meta = d["inj_meta"]
+        injected = [(EvidenceArrays.from_npz_dict(d, f"inj{j}/"), int(meta[j, 0]), int(meta[j, 1]))
+                    for j in range(len(meta))]
+        ws = [None if np.isnan(v) else float(v) for v in d["word_stress"]]
+        return CachedUtterance(utt.utt, utt.speaker, ev, np.asarray(d["ctx_vec"]), ws, injected)
+    except (OSError, KeyError, ValueError):
+        return None  # a partial or stale file is rebuilt
+
+
+def build_cache(utts: list[CorpusUtterance], acoustic: str, acoustic_path: str | None, cache_dir: Path,
+                seed: int = 0, max_seconds: float = 300.0, progress: bool = True) -> list[CachedUtterance]:
+    """Evidence for every utterance, computed once and reused; unreadable files are skipped and reported."""
+    from tqdm import tqdm
+
+    out: list[CachedUtterance] = []
+    extractor: EvidenceExtractor | None = None
+    (Path(cache_dir) / acoustic).mkdir(parents=True, exist_ok=True)
+    for utt in tqdm(utts, desc=f"evidence ({acoustic})", disable=not progress, file=sys.stderr):
+        path = cache_path(cache_dir, acoustic, utt.utt)
+        item = load_cached(path, utt)
+        if item is None:
+            if extractor is None:
+                extractor = EvidenceExtractor(acoustic, acoustic_path, max_seconds)
+            try:
+                arrays = extractor.extract(utt, seed)
+            except PronscoreError as exc:
+                print(f"{utt.utt}: skipped: {exc}", file=sys.stderr)
+                continue
+            tmp = path.with_suffix(".tmp.npz")
+            np.savez_compressed(tmp, **arrays)
+            tmp.replace(path)
+            item = load_cached(path, utt)
+        if item is not None:
+            out.append(item)
+    return out
+
+
+# =======================================================================================
+# 2. Training rows
+@dataclass
+class UttRows:
+    """One rated utterance ready for training: features of its phones and its labels."""
+
+    item: CachedUtterance
+    words_text: list[str]
+    phone_X: np.ndarray  # [N, F]
+    phone_y: np.ndarray  # [N] 0-2
+    word_y: np.ndarray  # [W, 3] accuracy, stress, total
+    utt_y: np.ndarray  # [5] accuracy, completeness, fluency, prosodic, total
+    injected_X: np.ndarray  # [M, F] known-wrong phones (label 0)
+
+
+def build_rows(items: list[CachedUtterance], utts: dict[str, CorpusUtterance], ratings: dict[str, Any]) -> list[UttRows]:
+    """Pairs cached evidence with ratings; utterances whose phones differ from the ratings are left out."""
+    from pronscore.scoring.features import phone_features
+
+    rows: list[UttRows] = []
+    for it in items:
+        gold = ratings.get(it.utt)
+        if gold is None:
+            continue
+        phone_y = np.array([float(v) for w in gold["words"] for v in w["phones-accuracy"]])
+        if len(phone_y) != it.evidence.n_phones or len(gold["words"]) != it.evidence.n_words:
+            print(f"{it.utt}: phones differ from the ratings, left out", file=sys.stderr)
+            continue
+        word_y = np.array([[w["accuracy"], w["stress"], w["total"]] for w in gold["words"]], dtype=np.float64)
+        utt_y = np.array([gold[a] for a in ("accuracy", "completeness", "fluency", "prosodic", "total")], dtype=np.float64)
+        inj = []
+        for ev, changed, source in it.injected:
+            # A substitution of a phone the experts rated as imperfect may match what was said: not known wrong.
+            if source >= 0 and phone_y[source] < 2.0:
+                continue
+            inj.append(phone_features(ev)[changed])
+        F = len(phone_features(it.evidence)[0]) if it.evidence.n_phones else 0
+        rows.append(UttRows(it, [w["text"] for w in gold["words"]], phone_features(it.evidence), phone_y, word_y,
+                            utt_y, np.array(inj).reshape(-1, F)))
+    return rows
+
+
+# =======================================================================================
+# 3. Learners, exported to the numpy regressors of `learned.py`
+# Ridge penalty per level (standardised features): fewer rows above the phone level, more shrinkage.
+_RIDGE_ALPHA = {"phone": 10.0, "word": 30.0, "utt": 100.0}
+
+
+@dataclass
+class LearnerSpec:
+    name: str
+    kind: str  # "lgbm" or "ridge"
+    use_injection: bool
+    params: dict[str, Any]
+
+
+LEARNERS: dict[str, LearnerSpec] = {
+    "lgbm": LearnerSpec("lgbm", "lgbm", False, {}),
+    "lgbm+inject": LearnerSpec("lgbm+inject", "lgbm", True, {}),
+    "ridge": LearnerSpec("ridge", "ridge", False, {"alpha": _RIDGE_ALPHA}),
+    "ridge+inject": LearnerSpec("ridge+inject", "ridge", True, {"alpha": _RIDGE_ALPHA}),
+}
+
+# Tree sizes per level: phones have tens of thousands of rows, utterances a thousand.
+_LGBM_LEVEL = {
+    "phone": dict(n_estimators=400, learning_rate=0.04, num_leaves=31, min_child_samples=40),
+    "word": dict(n_estimators=250, learning_rate=0.04, num_leaves=15, min_child_samples=30),
+    "utt": dict(n_estimators=250, learning_rate=0.03, num_leaves=7, min_child_samples=20),
+}
+
+
+def fit_ridge(X: np.ndarray, y: np.ndarray, alpha: float) -> "LinearModel":
+    from pronscore.scoring.learned import LinearModel
+
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    Z = (X - mean) / scale
+    ybar = float(y.mean())
+    coef = np.linalg.solve(Z.T @ Z + alpha * np.eye(Z.shape[1]), Z.T @ (y - ybar))
+    return LinearModel(mean=mean, scale=scale, coef=coef, intercept=ybar)
+
+
+def fit_lgbm(X: np.ndarray, y: np.ndarray, level: str, seed: int) -> "TreeEnsemble":
+    import lightgbm as lgb
+
+    params = dict(_LGBM_LEVEL[level], subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0,
+                  random_state=seed, n_jobs=1, verbose=-1)
+    model = lgb.LGBMRegressor(**params).fit(X, y)
+    trees = export_lgbm(model.booster_)
+    # The export must agree with LightGBM itself, or the shipped scores would differ from the measured ones.
+    probe = X[: min(len(X), 256)]
+    if not np.allclose(trees.predict(probe), model.predict(probe), atol=1e-6):
+        raise RuntimeError("LightGBM export disagrees with LightGBM predictions")
+    return trees
+
+
+def export_lgbm(booster) -> "TreeEnsemble":
+    """LightGBM trees -> flat node arrays (numerical splits, decision `<=`, no missing values in our features)."""
+    from pronscore.scoring.learned import TreeEnsemble
+
+    feature, threshold, left, right, value, roots = [], [], [], [], [], []
+    max_depth = 0
+
+    def add(node: dict, depth: int) -> int:
+        nonlocal max_depth
+        idx = len(feature)
+        feature.append(-1); threshold.append(0.0); left.append(-1); right.append(-1); value.append(0.0)
+        if "leaf_value" in node or "split_feature" not in node:
+            value[idx] = float(node.get("leaf_value", 0.0))
+            max_depth = max(max_depth, depth)
+            return idx
+        if node.get("decision_type", "<=") != "<=":
+            raise RuntimeError("categorical splits are not supported by the numpy export")
+        feature[idx] = int(node["split_feature"])
+        threshold[idx] = float(node["threshold"])
+        left[idx] = add(node["left_child"], depth + 1)
+        right[idx] = add(node["right_child"], depth + 1)
+        return idx
+
+    for tree in booster.dump_model()["tree_info"]:
+        roots.append(add(tree["tree_structure"], 0))
+    return TreeEnsemble(feature=np.array(feature, dtype=np.int32), threshold=np.array(threshold),
+                        left=np.array(left, dtype=np.int32), right=np.array(right, dtype=np.int32),
+                        value=np.array(value), roots=np.array(roots, dtype=np.int32), base=0.0, max_depth=max_depth)
+
+
+def _fit(spec: LearnerSpec, X: np.ndarray, y: np.ndarray, level: str, seed: int):
+    if spec.kind == "lgbm":
+        return fit_lgbm(X, y, level, seed)
+    if spec.kind == "ridge":
+        return fit_ridge(X, y, spec.params["alpha"][level])
+    raise ValueError(f"unknown learner kind {spec.kind}")
+
+
+def speaker_folds(speakers: list[str], k: int, seed: int) -> list[np.ndarray]:
+    """Fold index per utterance; every speaker's utterances fall in one fold (balanced by count)."""
+    rng = np.random.default_rng(seed)
+    uniq = sorted(set(speakers))
+    order = [uniq[i] for i in rng.permutation(len(uniq))]
+    counts = {s: speakers.count(s) for s in uniq}
+    load = np.zeros(k)
+    fold_of: dict[str, int] = {}
+    for s in sorted(order, key=lambda s: -counts[s]):  # greedy: largest speakers first into the lightest fold
+        f = int(np.argmin(load))
+        fold_of[s] = f
+        load[f] += counts[s]
+    return [np.array([i for i, s in enumerate(speakers) if fold_of[s] == f]) for f in range(k)]
+
+
+def _word_X(r: UttRows, phone_pred: np.ndarray) -> np.ndarray:
+    from pronscore.scoring.features import word_features
+
+    return word_features(r.item.evidence, r.item.word_stress, phone_pred)
+
+
+def _utt_X(r: UttRows, phone_pred: np.ndarray, word_pred: np.ndarray) -> np.ndarray:
+    from pronscore.scoring.features import utterance_features
+
+    return utterance_features(r.item.evidence, r.item.ctx_vec, phone_pred, word_pred)
+
+
+def _clip(target: str, x: np.ndarray) -> np.ndarray:
+    from pronscore.scoring.learned import TARGET_RANGE
+
+    lo, hi = TARGET_RANGE[target]
+    return np.clip(x, lo, hi)
+
+
+def fit_stack(spec: LearnerSpec, rows: list[UttRows], seed: int, inner_folds: int = 3) -> dict[str, Any]:
+    """Phone model, word models on the phone model's cross-fitted predictions, utterance models on both.
+
+    The word and utterance models must learn from phone predictions as noisy as those they
+    will see on new speakers, so their inputs come from inner speaker-disjoint folds.
+    """
+    from pronscore.scoring.learned import UTT_TARGETS, WORD_TARGETS
+
+    def phone_data(sel: list[UttRows]) -> tuple[np.ndarray, np.ndarray]:
+        X = [r.phone_X for r in sel]
+        y = [r.phone_y for r in sel]
+        if spec.use_injection:
+            X += [r.injected_X for r in sel]
+            y += [np.zeros(len(r.injected_X)) for r in sel]
+        return np.concatenate(X), np.concatenate(y)
+
+    folds = speaker_folds([r.item.speaker for r in rows], inner_folds, seed + 1)
+    phone_oof: list[np.ndarray] = [np.zeros(0)] * len(rows)
+    for f, val in enumerate(folds):
+        train = [rows[i] for i in np.setdiff1d(np.arange(len(rows)), val)]
+        m = _fit(spec, *phone_data(train), "phone", seed)
+        for i in val:
+            phone_oof[i] = _clip("phone", m.predict(rows[i].phone_X))
+    word_X = [_word_X(r, p) for r, p in zip(rows, phone_oof)]
+    word_oof = [np.zeros((len(x), 3)) for x in word_X]
+    for f, val in enumerate(folds):
+        tr = np.setdiff1d(np.arange(len(rows)), val)
+        Xw = np.concatenate([word_X[i] for i in tr])
+        for j, t in enumerate(WORD_TARGETS):
+            m = _fit(spec, Xw, np.concatenate([rows[i].word_y[:, j] for i in tr]), "word", seed)
+            for i in val:
+                word_oof[i][:, j] = _clip(t, m.predict(word_X[i]))
+    models: dict[str, Any] = {"phone": _fit(spec, *phone_data(rows), "phone", seed)}
+    Xw_all = np.concatenate(word_X)
+    for j, t in enumerate(WORD_TARGETS):
+        models[t] = _fit(spec, Xw_all, np.concatenate([r.word_y[:, j] for r in rows]), "word", seed)
+    Xu = np.concatenate([_utt_X(r, p, w) for r, p, w in zip(rows, phone_oof, word_oof)])
+    for j, t in enumerate(UTT_TARGETS):
+        models[t] = _fit(spec, Xu, np.array([r.utt_y[j] for r in rows]), "utt", seed)
+    return models
+
+
+# =======================================================================================
+# 4. Evaluation with the exported numpy models
+def prediction_line(utt: str, words_text: list[str], scored, ev: EvidenceArrays) -> dict[str, Any]:
+    """ScoredUtterance -> the benchmark's JSON line (same scales as `bench.so762.prediction_line`)."""
+    words = []
+    for wi, text in enumerate(words_text):
+        sel = ev.word_index == wi
+        stress = scored.word_stress[wi]
+        words.append({"text": text, "accuracy": round(float(scored.word_accuracy[wi]) / 10.0, 4),
+                      "stress": round(10.0 if stress is None else 5.0 + stress / 20.0, 4),
+                      "total": round(float(scored.word_total[wi]) / 10.0, 4),
+                      "phones": [round(float(s) / 50.0, 4) for s in scored.phone_scores[sel]],
+                      "gop": [round(float(g), 5) for g in ev.gop[sel]]})
+    return {"utt": utt, "sentence": {"accuracy": round(scored.accuracy / 10.0, 4),
+                                     "completeness": round(scored.completeness / 10.0, 4),
+                                     "fluency": round(scored.fluency / 10.0, 4),
+                                     "prosodic": round(scored.prosody / 10.0, 4),
+                                     "total": round(scored.overall / 10.0, 4)}, "words": words}
+
+
+def make_scorer(models: dict[str, Any], meta: dict[str, Any]):
+    from pronscore.scoring.learned import MODEL_FORMAT, LearnedScorer
+
+    return LearnedScorer(models, {"format": MODEL_FORMAT, "feature_version": FEATURE_VERSION, **meta})
+
+
+def predict_rows(scorer, rows: list[UttRows]) -> list[dict[str, Any]]:
+    return [prediction_line(r.item.utt, r.words_text,
+                            scorer.score_arrays(r.item.evidence, r.item.ctx_vec, r.item.word_stress), r.item.evidence)
+            for r in rows]
+
+
+def summary(metrics: dict[str, Any]) -> float:
+    """Model selection: mean Pearson over phone, the 3 word and the 5 sentence aspects (None counts 0)."""
+    keys = ["phone", "word_accuracy", "word_stress", "word_total"] + [f"sentence_{a}" for a in
+                                                                      ("accuracy", "completeness", "fluency", "prosodic", "total")]
+    return float(np.mean([metrics["pearson"].get(k) or 0.0 for k in keys]))
+
+
+def cross_validate(spec: LearnerSpec, rows: list[UttRows], ratings: dict[str, Any], k: int, seed: int,
+                   progress: bool = True) -> dict[str, Any]:
+    """Out-of-fold, speaker-disjoint predictions of every utterance, with and without zeroing omitted phones."""
+    from pronscore.bench.metrics import score_predictions
+
+    folds = speaker_folds([r.item.speaker for r in rows], k, seed)
+    preds: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    t0 = time.perf_counter()
+    for f, val in enumerate(folds):
+        train = [rows[i] for i in np.setdiff1d(np.arange(len(rows)), val)]
+        models = fit_stack(spec, train, seed + 10 * f)
+        for zero in (True, False):
+            scorer = make_scorer(models, {"zero_omitted_phones": zero})
+            preds[zero] += predict_rows(scorer, [rows[i] for i in val])
+        if progress:
+            print(f"  {spec.name}: fold {f + 1}/{k} done ({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
+    result = {}
+    for zero in (True, False):
+        m = score_predictions(preds[zero], ratings)
+        result[zero] = {"metrics": m, "summary": summary(m), "predictions": preds[zero]}
+    best_zero = result[True]["summary"] >= result[False]["summary"]
+    out = result[best_zero]
+    return {"learner": spec.name, "zero_omitted_phones": best_zero, "metrics": out["metrics"], "summary": out["summary"],
+            "summary_other_omission_rule": result[not best_zero]["summary"],
+            "seconds": time.perf_counter() - t0, "predictions": out["predictions"]}
+
+
+# =======================================================================================
+# 5. The command
+def train_scorer_cli(args) -> None:
+    """`pronscore train-scorer --root DIR --split train --out PATH [--seed N] [--acoustic NAME]`.
+
+    Optional attributes (for scripts): cache_dir, folds (5), learners (names of LEARNERS), limit.
+    Writes PATH (the model), PATH with `.report.json` (metrics of every learner compared) and the
+    out-of-fold predictions of the chosen learner under the cache directory.
+    """
+    t_start = time.perf_counter()
+    seed = int(getattr(args, "seed", 0) or 0)
+    acoustic = getattr(args, "acoustic", None) or "hama"
+    cache_dir = Path(getattr(args, "cache_dir", None) or DEFAULT_CACHE_DIR)
+    k = int(getattr(args, "folds", None) or 5)
+    names = list(getattr(args, "learners", None) or LEARNERS)
+    unknown = [n for n in names if n not in LEARNERS]
+    if unknown:
+        raise CorpusError(f"unknown learner(s) {', '.join(unknown)}; choose from {', '.join(LEARNERS)}")
+    utts = load_split(args.root, args.split)
+    if getattr(args, "limit", None):
+        utts = utts[: args.limit]
+    ratings = load_ratings(args.root)
+    if not ratings:
+        raise CorpusError(f"no ratings (resource/scores.json) under {args.root}: nothing to learn from")
+    speakers = {u.speaker for u in utts}
+    if len(speakers) < k:
+        raise CorpusError(f"{len(speakers)} speaker(s) under {args.root}/{args.split}: speaker-disjoint "
+                          f"{k}-fold validation needs at least {k}")
+
+    t = time.perf_counter()
+    items = build_cache(utts, acoustic, getattr(args, "acoustic_path", None), cache_dir, seed,
+                        float(getattr(args, "max_seconds", 300.0) or 300.0))
+    rows = build_rows(items, {u.utt: u for u in utts}, ratings)
+    if len(rows) < 2 * k:
+        raise CorpusError(f"only {len(rows)} rated utterances usable: too few to train and validate")
+    t_features = time.perf_counter() - t
+    n_inj = int(sum(len(r.injected_X) for r in rows))
+    print(f"{len(rows)} utterances, {sum(len(r.phone_y) for r in rows)} phones, {n_inj} injected rows, "
+          f"{len(speakers)} speakers; evidence in {t_features:.0f}s", file=sys.stderr)
+
+    results = []
+    for name in names:
+        res = cross_validate(LEARNERS[name], rows, ratings, k, seed)
+        print(f"{name}: mean Pearson {res['summary']:.3f} {json.dumps(_short(res['metrics']))}", file=sys.stderr)
+        results.append(res)
+    best = max(results, key=lambda r: r["summary"])
+    spec = LEARNERS[best["learner"]]
+
+    t = time.perf_counter()
+    models = fit_stack(spec, rows, seed)
+    t_final = time.perf_counter() - t
+    out = Path(args.out)
+    meta = {
+        "name": f"learned-{spec.name}", "learner": spec.name, "zero_omitted_phones": best["zero_omitted_phones"],
+        "acoustic": acoustic, "seed": seed,
+        "trained_on": {"description": f"{len(rows)} rated utterances of {Path(args.root).resolve().name}/{args.split}, "
+                                      f"{len({r.item.speaker for r in rows})} speakers",
+                       "utterances": len(rows), "phones": int(sum(len(r.phone_y) for r in rows)),
+                       "injected_rows": n_inj if spec.use_injection else 0},
+        "validation": {"scheme": f"speaker-disjoint {k}-fold, out-of-fold predictions", "seed": seed,
+                       "pearson": best["metrics"]["pearson"], "mdd": best["metrics"]["mdd"]},
+    }
+    scorer = make_scorer(models, meta)
+    scorer.save(out)
+    oof_path = cache_dir / f"oof-{out.stem}-{spec.name}.jsonl"
+    oof_path.write_text("".join(json.dumps(p) + "\n" for p in best["predictions"]), encoding="utf-8")
+    report = {
+        "root_name": Path(args.root).resolve().name, "split": args.split, "acoustic": acoustic, "seed": seed,
+        "validation": f"speaker-disjoint {k}-fold cross-validation; every utterance predicted by a model that "
+                      f"never saw its speaker; predictions made by the exported numpy model",
+        "data": {"utterances": len(rows), "speakers": len({r.item.speaker for r in rows}),
+                 "phones": int(sum(len(r.phone_y) for r in rows)), "words": int(sum(len(r.word_y) for r in rows)),
+                 "injected_phone_rows": n_inj},
+        "learners": {r["learner"]: {"mean_pearson": r["summary"], "zero_omitted_phones": r["zero_omitted_phones"],
+                                    "mean_pearson_other_omission_rule": r["summary_other_omission_rule"],
+                                    "pearson": r["metrics"]["pearson"], "mdd": r["metrics"]["mdd"],
+                                    "cv_seconds": r["seconds"]} for r in results},
+        "chosen": spec.name, "model": str(out), "model_bytes": out.stat().st_size,
+        "oof_predictions": str(oof_path),
+        "seconds": {"evidence": t_features, "final_fit": t_final, "total": time.perf_counter() - t_start},
+    }
+    report_path = out.with_suffix(".report.json")
+    report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"chose {spec.name}; wrote {out} ({report['model_bytes'] / 1e6:.1f} MB) and {report_path}", file=sys.stderr)
+
+
+def _short(m: dict[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 3) for k, v in m["pearson"].items() if v is not None} | {"mdd_f1": round(m["mdd"]["f1"], 3)}
