@@ -14,7 +14,9 @@ the learner, the feature version and the measured validation metrics.
 Product scale (0-100): phone = 50 * rating, word accuracy/total = 10 * rating,
 word stress = 20 * (rating - 5), sentence scores = 10 * rating. A phone whose deletion
 posterior exceeds 0.5 is omitted (as in the heuristic scorer); a word is omitted when more
-than half its phones are.
+than half its phones are. Completeness is 100 * share of words not omitted (the corpus's
+completeness ratings are nearly constant, so the learned completeness model is kept only
+when the model file asks for it with meta "completeness": "model").
 """
 from __future__ import annotations
 
@@ -127,6 +129,68 @@ def regressor_from_arrays(d: Any, prefix: str) -> Regressor:
 
 
 # ---------------------------------------------------------------------------------------
+# A small GOPT-style transformer over the phone sequence (trained with torch, run in numpy)
+def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * g + b
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x ** 3)))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class PhoneTransformer:
+    """Tokens: 5 utterance tokens (one per sentence aspect, plus the context metrics) then one per phone.
+
+    Pre-norm encoder layers; phone head on phone tokens, word heads on phone tokens averaged
+    per word, one utterance head per aspect token. Targets are on 0-1 (rating / scale).
+    `w` maps parameter names (as in the torch module) to arrays.
+    """
+
+    N_UTT = len(UTT_TARGETS)
+
+    def __init__(self, w: dict[str, np.ndarray], n_layers: int, n_heads: int):
+        self.w, self.n_layers, self.n_heads = w, n_layers, n_heads
+
+    def forward(self, phone_x: np.ndarray, ctx_x: np.ndarray, word_index: np.ndarray, n_words: int):
+        w = self.w
+        P = (phone_x - w["phone_mean"]) / w["phone_scale"]
+        C = (ctx_x - w["ctx_mean"]) / w["ctx_scale"]
+        n = len(P)
+        pos = w["pos"][np.minimum(np.arange(n), len(w["pos"]) - 1)]
+        phones = P @ w["inp.weight"].T + w["inp.bias"] + pos
+        utt = w["utt_tokens"] + (C @ w["ctx.weight"].T + w["ctx.bias"])[None, :]
+        x = np.concatenate([utt, phones], axis=0)
+        d = x.shape[1]
+        hd = d // self.n_heads
+        for i in range(self.n_layers):
+            pre = f"layers.{i}."
+            h = _layer_norm(x, w[pre + "norm1.weight"], w[pre + "norm1.bias"])
+            qkv = h @ w[pre + "self_attn.in_proj_weight"].T + w[pre + "self_attn.in_proj_bias"]
+            q, k, v = (qkv[:, j * d:(j + 1) * d].reshape(-1, self.n_heads, hd).transpose(1, 0, 2) for j in range(3))
+            att = _softmax(q @ k.transpose(0, 2, 1) / np.sqrt(hd)) @ v
+            att = att.transpose(1, 0, 2).reshape(-1, d)
+            x = x + att @ w[pre + "self_attn.out_proj.weight"].T + w[pre + "self_attn.out_proj.bias"]
+            h = _layer_norm(x, w[pre + "norm2.weight"], w[pre + "norm2.bias"])
+            h = _gelu_tanh(h @ w[pre + "linear1.weight"].T + w[pre + "linear1.bias"])
+            x = x + h @ w[pre + "linear2.weight"].T + w[pre + "linear2.bias"]
+        x = _layer_norm(x, w["norm.weight"], w["norm.bias"])
+        u, ph = x[: self.N_UTT], x[self.N_UTT:]
+        utt_out = (u * w["utt_head.weight"]).sum(axis=1) + w["utt_head.bias"]
+        phone_out = ph @ w["phone_head.weight"][0] + w["phone_head.bias"][0]
+        tok = ph @ w["word_head.weight"].T + w["word_head.bias"]  # [N, 3]
+        counts = np.maximum(np.bincount(word_index, minlength=n_words), 1).astype(np.float64)
+        word_out = np.stack([np.bincount(word_index, weights=tok[:, j], minlength=n_words) for j in range(3)], axis=1)
+        return phone_out, word_out / counts[:, None], utt_out
+
+
+# ---------------------------------------------------------------------------------------
 @dataclass
 class Predictions:
     """Corpus-scale predictions for one utterance."""
@@ -144,11 +208,13 @@ def _clip(target: str, x: np.ndarray) -> np.ndarray:
 class LearnedScorer:
     name = "learned"
 
-    def __init__(self, models: dict[str, Regressor], meta: dict[str, Any]):
+    def __init__(self, models: dict[str, Regressor], meta: dict[str, Any],
+                 transformer: PhoneTransformer | None = None):
         missing = [t for t in TARGETS if t not in models]
-        if missing:
+        if transformer is None and missing:
             raise ScorerModelError(f"scorer model lacks the {', '.join(missing)} model(s)")
         self.models = models
+        self.transformer = transformer
         self.meta = meta
         self.name = str(meta.get("name", "learned"))
 
@@ -167,27 +233,53 @@ class LearnedScorer:
                     raise ScorerModelError(
                         f"{p} was trained on features version {meta.get('feature_version')}, this pronscore computes "
                         f"version {FEATURE_VERSION}: retrain it with `pronscore train-scorer`")
+                tf = None
+                if meta.get("architecture") in ("transformer", "ensemble"):
+                    w = {k[len("tf/"):]: np.asarray(d[k]) for k in d.files if k.startswith("tf/")}
+                    tf = PhoneTransformer(w, int(meta["n_layers"]), int(meta["n_heads"]))
+                if meta.get("architecture") == "transformer":
+                    return cls({}, meta, tf)
                 models = {t: regressor_from_arrays(d, f"{t}/") for t in TARGETS}
+                return cls(models, meta, tf)
         except (OSError, ValueError, KeyError) as exc:
             raise ScorerModelError(f"cannot read scorer model {p}: {exc}") from exc
-        return cls(models, meta)
 
     def save(self, path: str | Path) -> None:
         arrays: dict[str, np.ndarray] = {"meta": np.array(json.dumps(self.meta))}
         for t, m in self.models.items():
             arrays.update(m.to_arrays(f"{t}/"))
+        if self.transformer is not None:
+            arrays.update({f"tf/{k}": v for k, v in self.transformer.w.items()})
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:  # a file handle keeps numpy from appending ".npz"
             np.savez_compressed(f, **arrays)
 
     # -- prediction -----------------------------------------------------------------------
     def predict_arrays(self, ea: EvidenceArrays, ctx_vec: np.ndarray, word_stress: list[float | None]) -> Predictions:
+        if self.transformer is None:
+            return self._predict_stack(ea, ctx_vec, word_stress)
+        if not self.models:
+            return self._predict_transformer(ea, ctx_vec)
+        # Ensemble: the mean of the two models at every level.
+        a, b = self._predict_stack(ea, ctx_vec, word_stress), self._predict_transformer(ea, ctx_vec)
+        return Predictions(phone=(a.phone + b.phone) / 2.0, word=(a.word + b.word) / 2.0,
+                           utterance={k: (a.utterance[k] + b.utterance[k]) / 2.0 for k in a.utterance})
+
+    def _predict_stack(self, ea: EvidenceArrays, ctx_vec: np.ndarray, word_stress: list[float | None]) -> Predictions:
         phone = _clip("phone", self.models["phone"].predict(phone_features(ea))) if ea.n_phones else np.zeros(0)
         wf = word_features(ea, word_stress, phone)
         word = np.column_stack([_clip(t, self.models[t].predict(wf)) for t in WORD_TARGETS]) if len(wf) else np.zeros((0, 3))
         uf = utterance_features(ea, ctx_vec, phone, word)
         utt = {t[4:]: float(_clip(t, self.models[t].predict(uf))[0]) for t in UTT_TARGETS}
         return Predictions(phone=phone, word=word, utterance=utt)
+
+    def _predict_transformer(self, ea: EvidenceArrays, ctx_vec: np.ndarray) -> Predictions:
+        if ea.n_phones == 0:
+            return Predictions(np.zeros(0), np.zeros((ea.n_words, 3)), {t[4:]: 0.0 for t in UTT_TARGETS})
+        ph, wd, ut = self.transformer.forward(phone_features(ea), ctx_vec, ea.word_index, ea.n_words)
+        word = np.column_stack([_clip(t, 10.0 * wd[:, j]) for j, t in enumerate(WORD_TARGETS)])
+        utt = {t[4:]: float(_clip(t, 10.0 * ut[j])) for j, t in enumerate(UTT_TARGETS)}
+        return Predictions(phone=_clip("phone", 2.0 * ph), word=word, utterance=utt)
 
     def score_arrays(self, ea: EvidenceArrays, ctx_vec: np.ndarray, word_stress: list[float | None]) -> ScoredUtterance:
         pred = self.predict_arrays(ea, ctx_vec, word_stress)
@@ -199,12 +291,17 @@ class LearnedScorer:
         per_word = np.bincount(ea.word_index, minlength=W).astype(np.float64)
         omitted_share = np.bincount(ea.word_index, weights=omitted.astype(np.float64), minlength=W) / np.maximum(per_word, 1.0)
         u = pred.utterance
+        word_omitted = omitted_share > 0.5
+        # Completeness by rule (share of words said): expert completeness is ~always 10 in the
+        # corpus, so a model learns a constant and could not notice words left out.
+        completeness = (100.0 * float((~word_omitted).mean()) if W else 0.0) \
+            if self.meta.get("completeness", "rule") == "rule" else 10.0 * u["completeness"]
         return ScoredUtterance(
             phone_scores=phone_scores, phone_omitted=omitted,
             word_accuracy=10.0 * pred.word[:, 0], word_total=10.0 * pred.word[:, 2],
             word_stress=[float(20.0 * (s - 5.0)) for s in pred.word[:, 1]],
-            word_omitted=omitted_share > 0.5,
-            accuracy=10.0 * u["accuracy"], completeness=10.0 * u["completeness"], fluency=10.0 * u["fluency"],
+            word_omitted=word_omitted,
+            accuracy=10.0 * u["accuracy"], completeness=completeness, fluency=10.0 * u["fluency"],
             prosody=10.0 * u["prosodic"], overall=10.0 * u["total"],
         )
 

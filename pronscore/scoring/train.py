@@ -33,7 +33,7 @@ from pronscore.scoring.base import UtteranceContext
 from pronscore.scoring.features import FEATURE_VERSION, INVENTORY, EvidenceArrays, context_vector, evidence_arrays
 
 DEFAULT_CACHE_DIR = Path(os.environ.get("PRONSCORE_FEATURE_CACHE", "/work/cache/features"))
-CACHE_VERSION = 1  # of the stored evidence (independent of FEATURE_VERSION: features are rebuilt from it)
+CACHE_VERSION = 2  # of the stored evidence (independent of FEATURE_VERSION: features are rebuilt from it)
 INJECTIONS_PER_UTTERANCE = 3  # two substitutions and one inserted phone
 
 
@@ -96,36 +96,75 @@ def _injection_plans(words_ipa: list[list[str]], rng: np.random.Generator,
     return plans
 
 
+class _RecordingAcoustic:
+    """Wraps a Session's acoustic model and keeps the last posteriors (re-used for error injection)."""
+
+    def __init__(self, inner: Any):
+        self._inner = inner
+        self.last = None
+
+    def posteriors(self, *args: Any, **kwargs: Any):
+        self.last = self._inner.posteriors(*args, **kwargs)
+        return self.last
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _CapturingScorer:
+    """Stands in for the Session's scorer: records the evidence and context the scorer receives."""
+
+    name = "capture"
+
+    def __init__(self) -> None:
+        from pronscore.scoring.heuristic import HeuristicScorer
+
+        self._heuristic = HeuristicScorer()
+        self.last: tuple[Any, UtteranceContext, np.ndarray] | None = None
+
+    def score(self, ev, ctx: UtteranceContext):
+        # The context vector is taken now: the Session updates the fluency dict after scoring (WCPM).
+        self.last = (ev, ctx, context_vector(ctx))
+        return self._heuristic.score(ev, ctx)
+
+    def info(self) -> dict[str, Any]:
+        return {"scorer": self.name}
+
+
 class EvidenceExtractor:
-    """Runs a Session's acoustic model, GOP analysis and fluency/prosody layers (no scoring, no feedback)."""
+    """Runs `Session.assess` and keeps what its scorer receives, so training features are exactly
+    those a scorer sees at run time (whatever the fluency/prosody layers compute today).
+    The feedback step is skipped on this private Session: it does not feed the scorer."""
 
     def __init__(self, acoustic: str, acoustic_path: str | None = None, max_seconds: float = 300.0):
         from pronscore.api import Session
 
-        self.session = Session(acoustic=acoustic, acoustic_path=acoustic_path, max_seconds=max_seconds)
+        self.session = Session(acoustic=acoustic, acoustic_path=acoustic_path, scorer="heuristic",
+                               max_seconds=max_seconds)
+        self.acoustic = _RecordingAcoustic(self.session.acoustic)
+        self.capture = _CapturingScorer()
+        self.session.acoustic = self.acoustic
+        self.session.scorer = self.capture
+        if hasattr(self.session, "_add_feedback"):
+            self.session._add_feedback = lambda *a, **k: None  # feedback text does not feed the scorer
         self.confusables = _confusables()
 
     def extract(self, utt: CorpusUtterance, seed: int) -> dict[str, np.ndarray]:
-        from pronscore.api import _word_results
-        from pronscore.audio import prepare_audio
         from pronscore.bench.so762 import corpus_reference
         from pronscore.gop.analyze import analyze
 
         s = self.session
         ref = corpus_reference(utt)
-        prepared = prepare_audio(utt.wav_path, None, min_seconds=s.min_seconds, max_seconds=s.max_seconds)
-        post = s.acoustic.posteriors(prepared.samples, prepared.sample_rate)
-        inventory = s._inventory(ref.language)
+        self.capture.last = None
+        s.assess(utt.wav_path, ref)
+        ev, ctx, ctx_vec = self.capture.last
+        post = self.acoustic.last
+        inventory = list(ev.inventory_ipa)
         words_ipa = [w.phones for w in ref.words]
         stress = [w.stress for w in ref.words]
-        ev = analyze(post, words_ipa, stress, s.mapper, inventory, ref.language)
-        words = _word_results(ref, ev)
-        fluency, prosody, word_stress = s._fluency_prosody(prepared.samples, words, ref)
-        ctx = UtteranceContext(duration_s=prepared.duration, n_words=len(ref.words), fluency=fluency,
-                               prosody=prosody, word_stress=word_stress)
         out = evidence_arrays(ev, len(ref.words)).to_npz_dict("canon/")
-        out["ctx_vec"] = context_vector(ctx)
-        out["word_stress"] = np.array([np.nan if v is None else float(v) for v in word_stress], dtype=np.float64)
+        out["ctx_vec"] = ctx_vec
+        out["word_stress"] = np.array([np.nan if v is None else float(v) for v in ctx.word_stress], dtype=np.float64)
         meta = []
         for j, (new_words, _, changed, source) in enumerate(_injection_plans(words_ipa, _utt_rng(utt.utt, seed), self.confusables)):
             # Stress marks follow the word's phones: an inserted consonant carries none.
@@ -137,7 +176,7 @@ class EvidenceExtractor:
             out.update(evidence_arrays(v, len(ref.words)).to_npz_dict(f"inj{j}/"))
             meta.append((changed, source))
         out["inj_meta"] = np.array(meta, dtype=np.int64).reshape(-1, 2)
-        out["version"] = np.array([CACHE_VERSION, prepared.samples.shape[0]])
+        out["version"] = np.array([CACHE_VERSION, int(round(ctx.duration_s * 16000))])
         return out
 
 
@@ -260,6 +299,10 @@ LEARNERS: dict[str, LearnerSpec] = {
     "lgbm+inject": LearnerSpec("lgbm+inject", "lgbm", True, {}),
     "ridge": LearnerSpec("ridge", "ridge", False, {"alpha": _RIDGE_ALPHA}),
     "ridge+inject": LearnerSpec("ridge+inject", "ridge", True, {"alpha": _RIDGE_ALPHA}),
+    "lgbm+inject0.3": LearnerSpec("lgbm+inject0.3", "lgbm", True, {"inject_weight": 0.3}),
+    "transformer": LearnerSpec("transformer", "transformer", False, {}),
+    "lgbm+transformer": LearnerSpec("lgbm+transformer", "ensemble", False, {}),
+    "lgbm+inject+transformer": LearnerSpec("lgbm+inject+transformer", "ensemble", True, {}),
 }
 
 # Tree sizes per level: phones have tens of thousands of rows, utterances a thousand.
@@ -270,24 +313,26 @@ _LGBM_LEVEL = {
 }
 
 
-def fit_ridge(X: np.ndarray, y: np.ndarray, alpha: float) -> "LinearModel":
+def fit_ridge(X: np.ndarray, y: np.ndarray, alpha: float, weight: np.ndarray | None = None) -> "LinearModel":
     from pronscore.scoring.learned import LinearModel
 
+    wt = np.ones(len(y)) if weight is None else weight
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
     Z = (X - mean) / scale
-    ybar = float(y.mean())
-    coef = np.linalg.solve(Z.T @ Z + alpha * np.eye(Z.shape[1]), Z.T @ (y - ybar))
+    ybar = float(np.average(y, weights=wt))
+    Zw = Z * wt[:, None]
+    coef = np.linalg.solve(Z.T @ Zw + alpha * np.eye(Z.shape[1]), Zw.T @ (y - ybar))
     return LinearModel(mean=mean, scale=scale, coef=coef, intercept=ybar)
 
 
-def fit_lgbm(X: np.ndarray, y: np.ndarray, level: str, seed: int) -> "TreeEnsemble":
+def fit_lgbm(X: np.ndarray, y: np.ndarray, level: str, seed: int, weight: np.ndarray | None = None) -> "TreeEnsemble":
     import lightgbm as lgb
 
     params = dict(_LGBM_LEVEL[level], subsample=0.8, subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0,
                   random_state=seed, n_jobs=1, verbose=-1)
-    model = lgb.LGBMRegressor(**params).fit(X, y)
+    model = lgb.LGBMRegressor(**params).fit(X, y, sample_weight=weight)
     trees = export_lgbm(model.booster_)
     # The export must agree with LightGBM itself, or the shipped scores would differ from the measured ones.
     probe = X[: min(len(X), 256)]
@@ -326,11 +371,11 @@ def export_lgbm(booster) -> "TreeEnsemble":
                         value=np.array(value), roots=np.array(roots, dtype=np.int32), base=0.0, max_depth=max_depth)
 
 
-def _fit(spec: LearnerSpec, X: np.ndarray, y: np.ndarray, level: str, seed: int):
-    if spec.kind == "lgbm":
-        return fit_lgbm(X, y, level, seed)
+def _fit(spec: LearnerSpec, X: np.ndarray, y: np.ndarray, level: str, seed: int, weight: np.ndarray | None = None):
+    if spec.kind in ("lgbm", "ensemble"):
+        return fit_lgbm(X, y, level, seed, weight)
     if spec.kind == "ridge":
-        return fit_ridge(X, y, spec.params["alpha"][level])
+        return fit_ridge(X, y, spec.params["alpha"][level], weight)
     raise ValueError(f"unknown learner kind {spec.kind}")
 
 
@@ -376,19 +421,24 @@ def fit_stack(spec: LearnerSpec, rows: list[UttRows], seed: int, inner_folds: in
     """
     from pronscore.scoring.learned import UTT_TARGETS, WORD_TARGETS
 
-    def phone_data(sel: list[UttRows]) -> tuple[np.ndarray, np.ndarray]:
+    inject_weight = float(spec.params.get("inject_weight", 1.0))
+
+    def phone_data(sel: list[UttRows]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         X = [r.phone_X for r in sel]
         y = [r.phone_y for r in sel]
+        w = [np.ones(len(r.phone_y)) for r in sel]
         if spec.use_injection:
             X += [r.injected_X for r in sel]
             y += [np.zeros(len(r.injected_X)) for r in sel]
-        return np.concatenate(X), np.concatenate(y)
+            w += [np.full(len(r.injected_X), inject_weight) for r in sel]
+        return np.concatenate(X), np.concatenate(y), np.concatenate(w)
 
     folds = speaker_folds([r.item.speaker for r in rows], inner_folds, seed + 1)
     phone_oof: list[np.ndarray] = [np.zeros(0)] * len(rows)
     for f, val in enumerate(folds):
         train = [rows[i] for i in np.setdiff1d(np.arange(len(rows)), val)]
-        m = _fit(spec, *phone_data(train), "phone", seed)
+        Xp, yp, wp = phone_data(train)
+        m = _fit(spec, Xp, yp, "phone", seed, wp)
         for i in val:
             phone_oof[i] = _clip("phone", m.predict(rows[i].phone_X))
     word_X = [_word_X(r, p) for r, p in zip(rows, phone_oof)]
@@ -400,7 +450,8 @@ def fit_stack(spec: LearnerSpec, rows: list[UttRows], seed: int, inner_folds: in
             m = _fit(spec, Xw, np.concatenate([rows[i].word_y[:, j] for i in tr]), "word", seed)
             for i in val:
                 word_oof[i][:, j] = _clip(t, m.predict(word_X[i]))
-    models: dict[str, Any] = {"phone": _fit(spec, *phone_data(rows), "phone", seed)}
+    Xp, yp, wp = phone_data(rows)
+    models: dict[str, Any] = {"phone": _fit(spec, Xp, yp, "phone", seed, wp)}
     Xw_all = np.concatenate(word_X)
     for j, t in enumerate(WORD_TARGETS):
         models[t] = _fit(spec, Xw_all, np.concatenate([r.word_y[:, j] for r in rows]), "word", seed)
@@ -430,10 +481,31 @@ def prediction_line(utt: str, words_text: list[str], scored, ev: EvidenceArrays)
                                      "total": round(scored.overall / 10.0, 4)}, "words": words}
 
 
-def make_scorer(models: dict[str, Any], meta: dict[str, Any]):
+@dataclass
+class Fitted:
+    models: dict[str, Any]  # the regressor stack (empty for the transformer)
+    transformer: Any = None
+    meta: dict[str, Any] | None = None
+
+
+def fit_learner(spec: LearnerSpec, rows: list[UttRows], seed: int) -> Fitted:
+    if spec.kind == "transformer":
+        model, info = fit_transformer(rows, seed)
+        return Fitted({}, model, {"architecture": "transformer", "n_layers": TRANSFORMER["layers"],
+                                  "n_heads": TRANSFORMER["heads"], "training": info})
+    if spec.kind == "ensemble":
+        # The tree stack and the transformer, predictions averaged at every level.
+        model, info = fit_transformer(rows, seed)
+        return Fitted(fit_stack(spec, rows, seed), model, {"architecture": "ensemble", "n_layers": TRANSFORMER["layers"],
+                                                           "n_heads": TRANSFORMER["heads"], "training": info})
+    return Fitted(fit_stack(spec, rows, seed), None, {"architecture": "stack"})
+
+
+def make_scorer(fitted: Fitted, meta: dict[str, Any]):
     from pronscore.scoring.learned import MODEL_FORMAT, LearnedScorer
 
-    return LearnedScorer(models, {"format": MODEL_FORMAT, "feature_version": FEATURE_VERSION, **meta})
+    return LearnedScorer(fitted.models, {"format": MODEL_FORMAT, "feature_version": FEATURE_VERSION,
+                                         **(fitted.meta or {}), **meta}, fitted.transformer)
 
 
 def predict_rows(scorer, rows: list[UttRows]) -> list[dict[str, Any]]:
@@ -459,9 +531,9 @@ def cross_validate(spec: LearnerSpec, rows: list[UttRows], ratings: dict[str, An
     t0 = time.perf_counter()
     for f, val in enumerate(folds):
         train = [rows[i] for i in np.setdiff1d(np.arange(len(rows)), val)]
-        models = fit_stack(spec, train, seed + 10 * f)
+        fitted = fit_learner(spec, train, seed + 10 * f)
         for zero in (True, False):
-            scorer = make_scorer(models, {"zero_omitted_phones": zero})
+            scorer = make_scorer(fitted, {"zero_omitted_phones": zero})
             preds[zero] += predict_rows(scorer, [rows[i] for i in val])
         if progress:
             print(f"  {spec.name}: fold {f + 1}/{k} done ({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
@@ -525,7 +597,7 @@ def train_scorer_cli(args) -> None:
     spec = LEARNERS[best["learner"]]
 
     t = time.perf_counter()
-    models = fit_stack(spec, rows, seed)
+    fitted = fit_learner(spec, rows, seed)
     t_final = time.perf_counter() - t
     out = Path(args.out)
     meta = {
@@ -538,7 +610,7 @@ def train_scorer_cli(args) -> None:
         "validation": {"scheme": f"speaker-disjoint {k}-fold, out-of-fold predictions", "seed": seed,
                        "pearson": best["metrics"]["pearson"], "mdd": best["metrics"]["mdd"]},
     }
-    scorer = make_scorer(models, meta)
+    scorer = make_scorer(fitted, meta)
     scorer.save(out)
     oof_path = cache_dir / f"oof-{out.stem}-{spec.name}.jsonl"
     oof_path.write_text("".join(json.dumps(p) + "\n" for p in best["predictions"]), encoding="utf-8")
@@ -564,3 +636,138 @@ def train_scorer_cli(args) -> None:
 
 def _short(m: dict[str, Any]) -> dict[str, Any]:
     return {k: round(v, 3) for k, v in m["pearson"].items() if v is not None} | {"mdd_f1": round(m["mdd"]["f1"], 3)}
+
+
+# =======================================================================================
+# 6. GOPT-style transformer (torch for training only; exported to numpy `PhoneTransformer`)
+TRANSFORMER = {"d": 32, "heads": 2, "layers": 2, "ff": 64, "max_pos": 64, "epochs": 120, "patience": 15,
+               "lr": 1e-3, "weight_decay": 1e-4, "batch": 16}
+
+
+def _torch_transformer(n_phone_feats: int, n_ctx: int, cfg: dict[str, Any]):
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            d = cfg["d"]
+            self.inp = nn.Linear(n_phone_feats, d)
+            self.ctx = nn.Linear(n_ctx, d)
+            self.pos = nn.Parameter(torch.randn(cfg["max_pos"], d) * 0.02)
+            self.utt_tokens = nn.Parameter(torch.randn(5, d) * 0.02)
+            self.layers = nn.ModuleList([nn.TransformerEncoderLayer(d, cfg["heads"], cfg["ff"], dropout=0.1,
+                                                                    activation=lambda x: nn.functional.gelu(x, approximate="tanh"),
+                                                                    batch_first=True, norm_first=True)
+                                         for _ in range(cfg["layers"])])
+            self.norm = nn.LayerNorm(d)
+            self.phone_head = nn.Linear(d, 1)
+            self.word_head = nn.Linear(d, 3)
+            self.utt_head_weight = nn.Parameter(torch.randn(5, d) * 0.02)
+            self.utt_head_bias = nn.Parameter(torch.full((5,), 0.7))
+
+        def forward(self, P, C, pad):  # P [B, N, F], C [B, Fc], pad [B, N] True where padding
+            B, N, _ = P.shape
+            pos = self.pos[torch.clamp(torch.arange(N), max=cfg["max_pos"] - 1)]
+            x = torch.cat([self.utt_tokens[None].expand(B, -1, -1) + self.ctx(C)[:, None, :],
+                           self.inp(P) + pos[None]], dim=1)
+            mask = torch.cat([torch.zeros(B, 5, dtype=torch.bool), pad], dim=1)
+            for layer in self.layers:
+                x = layer(x, src_key_padding_mask=mask)
+            x = self.norm(x)
+            utt = (x[:, :5] * self.utt_head_weight[None]).sum(-1) + self.utt_head_bias
+            ph = x[:, 5:]
+            return self.phone_head(ph)[..., 0], self.word_head(ph), utt
+
+    return Net()
+
+
+def _standardiser(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    return mean, np.where(scale > 1e-9, scale, 1.0)
+
+
+def fit_transformer(rows: list[UttRows], seed: int, cfg: dict[str, Any] = TRANSFORMER):
+    """Train on speaker-disjoint 85% of `rows`, early-stop on the rest; returns the numpy model."""
+    import torch
+
+    from pronscore.scoring.learned import PhoneTransformer
+
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    folds = speaker_folds([r.item.speaker for r in rows], 7, seed + 7)
+    val_idx = set(folds[0].tolist())
+    train_rows = [r for i, r in enumerate(rows) if i not in val_idx]
+    val_rows = [r for i, r in enumerate(rows) if i in val_idx]
+    p_mean, p_scale = _standardiser(np.concatenate([r.phone_X for r in train_rows]))
+    c_mean, c_scale = _standardiser(np.stack([r.item.ctx_vec for r in train_rows]))
+
+    def batch(sel: list[UttRows]):
+        N = max(len(r.phone_y) for r in sel)
+        B = len(sel)
+        P = np.zeros((B, N, len(p_mean)), dtype=np.float32)
+        pad = np.ones((B, N), dtype=bool)
+        yp = np.zeros((B, N), dtype=np.float32)
+        word_of = np.zeros((B, N), dtype=np.int64)
+        yw = np.zeros((B, N, 3), dtype=np.float32)  # each phone carries its word's ratings (as GOPT does)
+        for b, r in enumerate(sel):
+            n = len(r.phone_y)
+            P[b, :n] = (r.phone_X - p_mean) / p_scale
+            pad[b, :n] = False
+            yp[b, :n] = r.phone_y / 2.0
+            word_of[b, :n] = r.item.evidence.word_index
+            yw[b, :n] = r.word_y[r.item.evidence.word_index] / 10.0
+        C = np.stack([(r.item.ctx_vec - c_mean) / c_scale for r in sel]).astype(np.float32)
+        yu = np.stack([r.utt_y / 10.0 for r in sel]).astype(np.float32)
+        return [torch.from_numpy(a) for a in (P, C, pad, yp, yw, yu)]
+
+    def loss_of(net, data) -> "torch.Tensor":
+        P, C, pad, yp, yw, yu = data
+        ph, wd, ut = net(P, C, pad)
+        keep = ~pad
+        return (((ph - yp) ** 2)[keep].mean() + ((wd - yw) ** 2)[keep].mean() + ((ut - yu) ** 2).mean())
+
+    net = _torch_transformer(len(p_mean), len(c_mean), cfg)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    rng = np.random.default_rng(seed)
+    val_data = batch(val_rows)
+    best, best_state, since = np.inf, None, 0
+    for epoch in range(cfg["epochs"]):
+        net.train()
+        order = rng.permutation(len(train_rows))
+        for s in range(0, len(order), cfg["batch"]):
+            opt.zero_grad()
+            loss = loss_of(net, batch([train_rows[i] for i in order[s:s + cfg["batch"]]]))
+            loss.backward()
+            opt.step()
+        net.eval()
+        with torch.no_grad():
+            v = float(loss_of(net, val_data))
+        if v < best - 1e-5:
+            best, since = v, 0
+            best_state = {k: t.detach().clone() for k, t in net.state_dict().items()}
+        else:
+            since += 1
+            if since >= cfg["patience"]:
+                break
+    net.load_state_dict(best_state)
+    w = {k: t.detach().numpy().astype(np.float64) for k, t in net.state_dict().items()}
+    w["utt_head.weight"] = w.pop("utt_head_weight")
+    w["utt_head.bias"] = w.pop("utt_head_bias")
+    w.update({"phone_mean": p_mean, "phone_scale": p_scale, "ctx_mean": c_mean, "ctx_scale": c_scale})
+    model = PhoneTransformer(w, cfg["layers"], cfg["heads"])
+    _check_transformer_export(net, model, val_rows[:3], batch)
+    return model, {"best_val_loss": best, "epochs": epoch + 1}
+
+
+def _check_transformer_export(net, model, sample: list[UttRows], batch) -> None:
+    """The numpy forward must reproduce torch's, or the shipped scores would differ from the measured ones."""
+    import torch
+
+    for r in sample:
+        P, C, pad, *_ = batch([r])
+        with torch.no_grad():
+            ph, _, ut = net(P, C, pad)
+        nph, _, nut = model.forward(r.phone_X, r.item.ctx_vec, r.item.evidence.word_index, r.item.evidence.n_words)
+        if not (np.allclose(ph[0].numpy(), nph, atol=1e-4) and np.allclose(ut[0].numpy(), nut, atol=1e-4)):
+            raise RuntimeError("numpy transformer forward disagrees with torch")
