@@ -198,3 +198,25 @@ def test_numpy_transformer_matches_torch():
     np.testing.assert_allclose(ph, tph[0].numpy(), atol=1e-4)
     np.testing.assert_allclose(ut, tut[0].numpy(), atol=1e-4)
     np.testing.assert_allclose(wd[1], twd[0, 2:].numpy().mean(axis=0), atol=1e-4)  # word 1 = phones 2..4
+
+
+def test_registry_default_is_the_shipped_model_and_heuristic_by_name():
+    from pronscore.errors import ModelNotFoundError
+    from pronscore.scoring.heuristic import HeuristicScorer
+    from pronscore.scoring.learned import LearnedScorer
+    from pronscore.scoring.registry import load_scorer
+
+    if DEFAULT_MODEL.is_file():
+        assert isinstance(load_scorer(None), LearnedScorer)
+    assert isinstance(load_scorer("heuristic"), HeuristicScorer)
+    with pytest.raises(ModelNotFoundError):
+        load_scorer("/nonexistent/scorer.npz")
+
+
+def test_phone_calibration_keeps_order_and_stretches_the_low_end(scorer):
+    if scorer.phone_calibration is None:
+        pytest.skip("model without phone calibration")
+    r = np.linspace(0.0, 2.0, 41)
+    c = scorer.calibrate_phone(r)
+    assert np.all(np.diff(c) >= 0)
+    assert c[np.searchsorted(r, 1.0)] < 1.0  # a middling prediction is a likely error: pushed down

@@ -11,7 +11,7 @@ utterance models read both. Each regressor is either a tree ensemble flattened t
 arrays (exported from LightGBM) or a standardised linear model. A JSON `meta` entry names
 the learner, the feature version and the measured validation metrics.
 
-Product scale (0-100): phone = 50 * rating, word accuracy/total = 10 * rating,
+Product scale (0-100): phone = 50 * calibrated rating (see `calibrate_phone`), word accuracy/total = 10 * rating,
 word stress = 20 * (rating - 5), sentence scores = 10 * rating. A phone whose deletion
 posterior exceeds 0.5 is omitted (as in the heuristic scorer); a word is omitted when more
 than half its phones are. Completeness is 100 * share of words not omitted (the corpus's
@@ -209,12 +209,14 @@ class LearnedScorer:
     name = "learned"
 
     def __init__(self, models: dict[str, Regressor], meta: dict[str, Any],
-                 transformer: PhoneTransformer | None = None):
+                 transformer: PhoneTransformer | None = None,
+                 phone_calibration: tuple[np.ndarray, np.ndarray] | None = None):
         missing = [t for t in TARGETS if t not in models]
         if transformer is None and missing:
             raise ScorerModelError(f"scorer model lacks the {', '.join(missing)} model(s)")
         self.models = models
         self.transformer = transformer
+        self.phone_calibration = phone_calibration
         self.meta = meta
         self.name = str(meta.get("name", "learned"))
 
@@ -234,13 +236,14 @@ class LearnedScorer:
                         f"{p} was trained on features version {meta.get('feature_version')}, this pronscore computes "
                         f"version {FEATURE_VERSION}: retrain it with `pronscore train-scorer`")
                 tf = None
+                calib = (np.asarray(d["calib/x"]), np.asarray(d["calib/y"])) if "calib/x" in d.files else None
                 if meta.get("architecture") in ("transformer", "ensemble"):
                     w = {k[len("tf/"):]: np.asarray(d[k]) for k in d.files if k.startswith("tf/")}
                     tf = PhoneTransformer(w, int(meta["n_layers"]), int(meta["n_heads"]))
                 if meta.get("architecture") == "transformer":
-                    return cls({}, meta, tf)
+                    return cls({}, meta, tf, calib)
                 models = {t: regressor_from_arrays(d, f"{t}/") for t in TARGETS}
-                return cls(models, meta, tf)
+                return cls(models, meta, tf, calib)
         except (OSError, ValueError, KeyError) as exc:
             raise ScorerModelError(f"cannot read scorer model {p}: {exc}") from exc
 
@@ -250,6 +253,8 @@ class LearnedScorer:
             arrays.update(m.to_arrays(f"{t}/"))
         if self.transformer is not None:
             arrays.update({f"tf/{k}": v for k, v in self.transformer.w.items()})
+        if self.phone_calibration is not None:
+            arrays["calib/x"], arrays["calib/y"] = self.phone_calibration
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:  # a file handle keeps numpy from appending ".npz"
             np.savez_compressed(f, **arrays)
@@ -284,7 +289,7 @@ class LearnedScorer:
     def score_arrays(self, ea: EvidenceArrays, ctx_vec: np.ndarray, word_stress: list[float | None]) -> ScoredUtterance:
         pred = self.predict_arrays(ea, ctx_vec, word_stress)
         omitted = ea.deletion_prob > OMIT_THRESHOLD
-        phone_scores = 50.0 * pred.phone
+        phone_scores = 50.0 * self.calibrate_phone(pred.phone)
         if self.meta.get("zero_omitted_phones", True):
             phone_scores = np.where(omitted, 0.0, phone_scores)
         W = ea.n_words
@@ -304,6 +309,16 @@ class LearnedScorer:
             accuracy=10.0 * u["accuracy"], completeness=completeness, fluency=10.0 * u["fluency"],
             prosody=10.0 * u["prosodic"], overall=10.0 * u["total"],
         )
+
+    def calibrate_phone(self, rating: np.ndarray) -> np.ndarray:
+        """Regression pulls phone predictions toward the mean rating, so clear errors score too high
+        to be flagged. Half the prediction is replaced by its quantile-mapped value (the predicted
+        distribution mapped onto the experts'); the order of phones is unchanged."""
+        if self.phone_calibration is None:
+            return rating
+        x, y = self.phone_calibration
+        w = float(self.meta.get("phone_calibration_weight", 0.5))
+        return (1.0 - w) * rating + w * np.interp(rating, x, y)
 
     def score(self, ev: UtteranceEvidence, ctx: UtteranceContext) -> ScoredUtterance:
         return self.score_arrays(evidence_arrays(ev, ctx.n_words), context_vector(ctx), list(ctx.word_stress or []))

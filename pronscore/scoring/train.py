@@ -501,11 +501,41 @@ def fit_learner(spec: LearnerSpec, rows: list[UttRows], seed: int) -> Fitted:
     return Fitted(fit_stack(spec, rows, seed), None, {"architecture": "stack"})
 
 
-def make_scorer(fitted: Fitted, meta: dict[str, Any]):
+def make_scorer(fitted: Fitted, meta: dict[str, Any], phone_calibration=None):
     from pronscore.scoring.learned import MODEL_FORMAT, LearnedScorer
 
     return LearnedScorer(fitted.models, {"format": MODEL_FORMAT, "feature_version": FEATURE_VERSION,
-                                         **(fitted.meta or {}), **meta}, fitted.transformer)
+                                         **(fitted.meta or {}), **meta}, fitted.transformer, phone_calibration)
+
+
+CALIBRATION_QUANTILES = np.linspace(0.0, 1.0, 201)
+
+
+def fit_phone_calibration(pred: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Quantile map from predicted phone ratings to expert ratings (both 0-2), strictly increasing in x."""
+    x = np.quantile(pred, CALIBRATION_QUANTILES)
+    x = x + np.arange(len(x)) * 1e-9  # ties in x would make np.interp ambiguous
+    return np.maximum.accumulate(x), np.quantile(gold, CALIBRATION_QUANTILES)
+
+
+def _phones_of(lines: list[dict[str, Any]], ratings: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    pred = np.array([x for p in lines for w in p["words"] for x in w["phones"]])
+    gold = np.array([x for p in lines for w in ratings[p["utt"]]["words"] for x in w["phones-accuracy"]])
+    return pred, gold
+
+
+def calibrated_oof(lines: list[dict[str, Any]], ratings: dict[str, Any], folds: list[np.ndarray],
+                   weight: float) -> list[dict[str, Any]]:
+    """Out-of-fold predictions with the phone calibration cross-fitted too (fit on the other folds)."""
+    out = json.loads(json.dumps(lines))
+    for val in folds:
+        vs = set(val.tolist())
+        x, y = fit_phone_calibration(*_phones_of([l for i, l in enumerate(lines) if i not in vs], ratings))
+        for i in val:
+            for w in out[i]["words"]:
+                r = np.array(w["phones"])
+                w["phones"] = [round(float(v), 4) for v in (1.0 - weight) * r + weight * np.interp(r, x, y)]
+    return out
 
 
 def predict_rows(scorer, rows: list[UttRows]) -> list[dict[str, Any]]:
@@ -544,6 +574,7 @@ def cross_validate(spec: LearnerSpec, rows: list[UttRows], ratings: dict[str, An
     best_zero = result[True]["summary"] >= result[False]["summary"]
     out = result[best_zero]
     return {"learner": spec.name, "zero_omitted_phones": best_zero, "metrics": out["metrics"], "summary": out["summary"],
+            "folds": folds,
             "summary_other_omission_rule": result[not best_zero]["summary"],
             "seconds": time.perf_counter() - t0, "predictions": out["predictions"]}
 
@@ -596,6 +627,15 @@ def train_scorer_cli(args) -> None:
     best = max(results, key=lambda r: r["summary"])
     spec = LEARNERS[best["learner"]]
 
+    # Phone calibration (see LearnedScorer.calibrate_phone), measured cross-fitted on the same folds.
+    from pronscore.bench.metrics import score_predictions
+
+    calib_weight = 0.5
+    calibrated = calibrated_oof(best["predictions"], ratings, best["folds"], calib_weight)
+    calibrated_metrics = score_predictions(calibrated, ratings)
+    print(f"{spec.name} with phone calibration: {json.dumps(_short(calibrated_metrics))}", file=sys.stderr)
+    calibration = fit_phone_calibration(*_phones_of(best["predictions"], ratings))
+
     t = time.perf_counter()
     fitted = fit_learner(spec, rows, seed)
     t_final = time.perf_counter() - t
@@ -607,13 +647,14 @@ def train_scorer_cli(args) -> None:
                                       f"{len({r.item.speaker for r in rows})} speakers",
                        "utterances": len(rows), "phones": int(sum(len(r.phone_y) for r in rows)),
                        "injected_rows": n_inj if spec.use_injection else 0},
-        "validation": {"scheme": f"speaker-disjoint {k}-fold, out-of-fold predictions", "seed": seed,
-                       "pearson": best["metrics"]["pearson"], "mdd": best["metrics"]["mdd"]},
+        "phone_calibration_weight": calib_weight,
+        "validation": {"scheme": f"speaker-disjoint {k}-fold, out-of-fold predictions, phone calibration cross-fitted",
+                       "seed": seed, "pearson": calibrated_metrics["pearson"], "mdd": calibrated_metrics["mdd"]},
     }
-    scorer = make_scorer(fitted, meta)
+    scorer = make_scorer(fitted, meta, calibration)
     scorer.save(out)
     oof_path = cache_dir / f"oof-{out.stem}-{spec.name}.jsonl"
-    oof_path.write_text("".join(json.dumps(p) + "\n" for p in best["predictions"]), encoding="utf-8")
+    oof_path.write_text("".join(json.dumps(p) + "\n" for p in calibrated), encoding="utf-8")
     report = {
         "root_name": Path(args.root).resolve().name, "split": args.split, "acoustic": acoustic, "seed": seed,
         "validation": f"speaker-disjoint {k}-fold cross-validation; every utterance predicted by a model that "
@@ -625,7 +666,10 @@ def train_scorer_cli(args) -> None:
                                     "mean_pearson_other_omission_rule": r["summary_other_omission_rule"],
                                     "pearson": r["metrics"]["pearson"], "mdd": r["metrics"]["mdd"],
                                     "cv_seconds": r["seconds"]} for r in results},
-        "chosen": spec.name, "model": str(out), "model_bytes": out.stat().st_size,
+        "chosen": spec.name,
+        "chosen_with_phone_calibration": {"weight": calib_weight, "pearson": calibrated_metrics["pearson"],
+                                          "mdd": calibrated_metrics["mdd"]},
+        "model": str(out), "model_bytes": out.stat().st_size,
         "oof_predictions": str(oof_path),
         "seconds": {"evidence": t_features, "final_fit": t_final, "total": time.perf_counter() - t_start},
     }
