@@ -23,7 +23,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -73,8 +73,8 @@ def _utt_rng(utt: str, seed: int) -> np.random.Generator:
 
 
 def _injection_plans(words_ipa: list[list[str]], rng: np.random.Generator,
-                     confusables: dict[str, list[str]]) -> list[tuple[list[list[str]], list[list[int | None]] | None, int, int]]:
-    """(changed words, None, changed flat phone index, source flat index or -1 for an insertion)."""
+                     confusables: dict[str, list[str]]) -> list[tuple[list[list[str]], int, int]]:
+    """(changed words, changed flat phone index, source flat index or -1 for an insertion)."""
     flat = [(wi, pi, p) for wi, w in enumerate(words_ipa) for pi, p in enumerate(w)]
     plans = []
     candidates = [k for k, (_, _, p) in enumerate(flat) if confusables.get(p)]
@@ -82,7 +82,7 @@ def _injection_plans(words_ipa: list[list[str]], rng: np.random.Generator,
         wi, pi, p = flat[int(k)]
         new = [list(w) for w in words_ipa]
         new[wi][pi] = str(rng.choice(confusables[p]))
-        plans.append((new, None, int(k), int(k)))
+        plans.append((new, int(k), int(k)))
     # A phone nobody said: a consonant inserted inside a word (never next to the same phone).
     consonants = [p for p in INVENTORY if p in ("p", "t", "k", "s", "f", "m", "n", "l", "d", "b", "ɡ", "z")]
     if flat:
@@ -92,7 +92,7 @@ def _injection_plans(words_ipa: list[list[str]], rng: np.random.Generator,
         choices = [c for c in consonants if c not in neighbours]
         new = [list(w) for w in words_ipa]
         new[wi].insert(pi, str(rng.choice(choices)))
-        plans.append((new, None, k, -1))
+        plans.append((new, k, -1))
     return plans
 
 
@@ -166,7 +166,7 @@ class EvidenceExtractor:
         out["ctx_vec"] = ctx_vec
         out["word_stress"] = np.array([np.nan if v is None else float(v) for v in ctx.word_stress], dtype=np.float64)
         meta = []
-        for j, (new_words, _, changed, source) in enumerate(_injection_plans(words_ipa, _utt_rng(utt.utt, seed), self.confusables)):
+        for j, (new_words, changed, source) in enumerate(_injection_plans(words_ipa, _utt_rng(utt.utt, seed), self.confusables)):
             # Stress marks follow the word's phones: an inserted consonant carries none.
             new_stress = [list(st) for st in stress]
             if source < 0:
