@@ -101,7 +101,7 @@ def test_backend_implements_the_acoustic_protocol(tmp_path):
     post = model.posteriors(np.zeros(16000, dtype=np.float32))
     assert post.log_probs.shape == (50, 6) and post.frame_s == 0.02
     assert post.vocab[post.blank_id] == BLANK and post.blank_id in post.special_ids
-    assert model.info()["parameters"] > 0
+    assert model.info()["head_parameters"] > 0 and model.info()["acoustic"] == "whisper-ctc"
 
 
 def test_greedy_decode_merges_repeats_and_drops_blanks():
@@ -194,4 +194,7 @@ def test_shipped_model_decodes_a_synthesized_sentence(tmp_path):
     # DH AH0 K AE1 T S AE1 T AA1 N DH AH0 M AE1 T, with ə scored as ʌ
     expected = ["ð", "ʌ", "k", "æ", "t", "s", "æ", "t", "ɑ", "n", "ð", "ʌ", "m", "æ", "t"]
     per = _edit_distance(decoded, expected) / len(expected)
-    assert per <= 0.34, f"decoded {' '.join(decoded)} (PER {per:.2f})"
+    # Measured: "ð ʌ k æ t s æ t w ʌ n ð ʌ m æ t", PER 2/15 = 0.13 ("on" heard as "wʌn":
+    # speechocean762 writes ON as AH0 N). Piper's VITS sampling varies a little between
+    # runs, so allow two more errors (4/15); a broken head or encoder scores near 1.0.
+    assert per <= 4 / 15 + 1e-9, f"decoded {' '.join(decoded)} (PER {per:.2f})"

@@ -329,7 +329,7 @@ def _batch(examples: Sequence[HeadExample], rng: np.random.Generator | None):
 
 def train_acoustic(root: str | Path, split: str = "train", out: str | Path = "head.npz", *,
                    epochs: int = 30, seed: int = 0, val_fraction: float = 0.15, patience: int = 5, min_epochs: int = 10,
-                   batch_size: int = 32, lr: float = 3e-3, threads: int = 1,
+                   batch_size: int = 8, lr: float = 1.5e-3, threads: int = 1,
                    cache_dir: str | Path = DEFAULT_CACHE_DIR, exclude_speakers: Iterable[str] = (),
                    report_path: str | Path | None = None, progress: bool = True,
                    examples: list[HeadExample] | None = None) -> dict[str, Any]:
@@ -381,7 +381,7 @@ def train_acoustic(root: str | Path, split: str = "train", out: str | Path = "he
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optim.step()
             sched.step()
-            total_loss += float(nll.sum())
+            total_loss += float(nll.detach().sum())
             total_frames += float(lengths.sum())
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{total_loss / total_frames:.3f}")
@@ -449,6 +449,36 @@ def _evaluate(model, examples: Sequence[HeadExample], batch_size: int) -> dict[s
             "val_per": phone_error_rate(log_probs_list, examples)}
 
 
+def train_speaker_folds(root: str | Path, split: str, out_dir: str | Path, *, folds: int = 5, seed: int = 0,
+                        cache_dir: str | Path = DEFAULT_CACHE_DIR, progress: bool = True,
+                        **train_kwargs: Any) -> dict[str, Any]:
+    """Cross-fitted heads: head i never hears the speakers of fold i.
+
+    Writes `fold{i}.npz` (+ report) and `folds.json` ({"utt_to_fold", "fold_speakers",
+    "weights"}) to out_dir, so a model trained on head outputs (the scorer) can use
+    out-of-fold posteriors for every training utterance. `folds.json` is rewritten
+    after each fold, so a partial run is still usable for the folds it finished.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    examples = load_examples(root, split, cache_dir, progress=progress)
+    fold_speakers = speaker_folds((e.speaker for e in examples), folds, seed)
+    fold_of_speaker = {s: i for i, f in enumerate(fold_speakers) for s in f}
+    mapping: dict[str, Any] = {
+        "root": str(root), "split": split, "seed": seed,
+        "utt_to_fold": {e.utt: fold_of_speaker[e.speaker] for e in examples},
+        "fold_speakers": fold_speakers, "weights": {}, "reports": {},
+    }
+    for i, held_out in enumerate(fold_speakers):
+        path = out_dir / f"fold{i}.npz"
+        report = train_acoustic(root, split, path, seed=seed, exclude_speakers=held_out,
+                                progress=progress, examples=examples, cache_dir=cache_dir, **train_kwargs)
+        mapping["weights"][str(i)] = path.name
+        mapping["reports"][str(i)] = {k: report[k] for k in ("best_val_per", "best_epoch", "epochs_run", "seconds")}
+        (out_dir / "folds.json").write_text(json.dumps(mapping, indent=1), encoding="utf-8")
+    return mapping
+
+
 def main_train_acoustic(args) -> dict[str, Any]:
     """CLI entry: args with root, split, out, epochs, seed, val_fraction, patience (argparse Namespace)."""
     return train_acoustic(
@@ -464,5 +494,5 @@ def main_train_acoustic(args) -> dict[str, Any]:
 __all__ = [
     "BLANK", "HEAD_PHONES", "WILDCARD", "HeadExample", "load_examples", "speaker_split", "speaker_folds",
     "free_position_edit_distance", "phone_error_rate", "build_torch_head", "export_head_weights",
-    "ctc_loss_with_wildcards", "train_acoustic", "main_train_acoustic", "head_log_probs",
+    "ctc_loss_with_wildcards", "train_acoustic", "train_speaker_folds", "main_train_acoustic", "head_log_probs",
 ]

