@@ -51,8 +51,8 @@ class Session:
         self.scorer: Scorer = _load_scorer(scorer)
         self._vad = None
         self._use_vad = use_vad
-        self._fluency = None
         self._feedback = None
+        self._last_pitch = None
         self.load_seconds = time.perf_counter() - t0
 
     # -- context manager: nothing to release today, but callers shouldn't depend on that.
@@ -64,6 +64,11 @@ class Session:
 
     def close(self) -> None:
         self._vad = None
+
+    @property
+    def last_pitch_track(self):
+        """The F0 track of the last assessment (for plots), or None."""
+        return self._last_pitch
 
     def info(self) -> dict[str, Any]:
         return {"pronscore": __version__, **self.acoustic.info(), **self.scorer.info()}
@@ -106,16 +111,19 @@ class Session:
         timing["gop_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        words = _word_results(ref, ev)
-        fluency, prosody, word_stress = self._fluency_prosody(prepared.samples, words, ref)
+        words = _with_insertions(_word_results(ref, ev), ev)
+        vad_probs = self._vad_grid(prepared.samples, post.num_frames, post.frame_s)
+        fluency, prosody, word_stress, fp_warnings = self._fluency_prosody(prepared.samples, words, ref, vad_probs,
+                                                                           post.frame_s)
         timing["fluency_prosody_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
         ctx = UtteranceContext(duration_s=prepared.duration, n_words=len(ref.words), fluency=fluency,
                                prosody=prosody, word_stress=word_stress)
         scored = self.scorer.score(ev, ctx)
-        _apply_scores(words, ev, scored)
-        words = _with_insertions(words, ev)
+        _apply_scores([w for w in words if w.error != "inserted"], ev, scored)
+        if fluency:
+            _update_wcpm(fluency, words)
         timing["scoring_s"] = time.perf_counter() - t
 
         result = Assessment(
@@ -123,7 +131,7 @@ class Session:
             scores=SentenceScores(accuracy=scored.accuracy, fluency=scored.fluency, completeness=scored.completeness,
                                   prosody=scored.prosody, overall=scored.overall),
             words=words, duration=prepared.duration, fluency=fluency, prosody=prosody,
-            model=self.info(), warnings=list(prepared.warnings) + list(ref.notes),
+            model=self.info(), warnings=list(prepared.warnings) + list(ref.notes) + fp_warnings,
             phone_mapping=[{"ipa": m.ipa, "model_symbol": m.symbol, "method": m.method}
                            for m in {p.mapping.ipa: p.mapping for p in ev.phones}.values() if m.method != "exact"],
         )
@@ -144,24 +152,39 @@ class Session:
         # Other languages: every phone symbol of the model stands in the inventory.
         return [self.acoustic.vocab[i] for i in self._phone_ids]
 
-    def _fluency_prosody(self, samples: np.ndarray, words: list[WordResult], ref: Reference):
-        try:
-            from pronscore.fluency import compute_fluency
-            from pronscore.prosody import compute_prosody
-        except ImportError:
-            return {}, {}, [None] * len(ref.words)
-        fluency = compute_fluency(samples, 16000, words, vad_probs=None)
-        prosody, stress = compute_prosody(samples, 16000, words, ref.sentence_type)
-        return fluency, prosody, stress
+    def _vad_grid(self, samples: np.ndarray, n_frames: int, frame_s: float) -> np.ndarray | None:
+        """Silero speech probabilities resampled onto the acoustic model's frames."""
+        if not self._use_vad:
+            return None
+        from pronscore.audio.vad import VoiceActivityDetector, probabilities_on_grid
+
+        if self._vad is None:
+            self._vad = VoiceActivityDetector()
+        probs = self._vad.speech_probabilities(samples)
+        return probabilities_on_grid(probs, self._vad.frame_s, frame_s, n_frames)
+
+    def _fluency_prosody(self, samples: np.ndarray, words: list[WordResult], ref: Reference,
+                         vad_probs: np.ndarray | None, frame_s: float):
+        from pronscore.fluency import compute_fluency
+        from pronscore.prosody.analysis import analyze_prosody
+
+        analysis = analyze_prosody(samples, 16000, words, ref.sentence_type)
+        fluency = compute_fluency(samples, 16000, words, vad_probs=vad_probs, vad_frame_s=frame_s, pitch=analysis.pitch)
+        self._last_pitch = analysis.pitch  # kept for --plot, which draws the same track
+        stress = [s for w, s in zip(words, analysis.word_stress_scores) if w.error != "inserted"]
+        return fluency, analysis.prosody, stress, list(analysis.warnings)
 
     def _add_feedback(self, result: Assessment, *, l1, reference_audio_dir, coach_url) -> None:
-        try:
-            from pronscore.feedback.builder import FeedbackEngine
-        except ImportError:
-            return
+        from pronscore.feedback.builder import FeedbackEngine, coach_errors
+
         if self._feedback is None:
             self._feedback = FeedbackEngine()
-        self._feedback.apply(result, l1=l1, reference_audio_dir=reference_audio_dir, coach_url=coach_url)
+        result.feedback = self._feedback.build(result.words, l1=l1, language=result.language,
+                                               reference_audio_dir=Path(reference_audio_dir) if reference_audio_dir else None)
+        if coach_url:
+            from pronscore.feedback.coach import coach
+
+            result.coach = coach(coach_url, coach_errors(result.feedback, l1), l1)
 
 
 def assess(audio: AudioSource, text: str, **kwargs: Any) -> Assessment:
@@ -212,15 +235,43 @@ def _sounded_like(p, ev: UtteranceEvidence, k: int = 3) -> list[Candidate]:
     return [Candidate(ipa=labels[j], prob=float(probs[j])) for j in order if probs[j] > 0.005]
 
 
+def _update_wcpm(fluency: dict, words: list[WordResult]) -> None:
+    """WCPM needs the error labels, which exist only after scoring."""
+    from pronscore.fluency.metrics import CORRECT_WORD_ERRORS
+
+    minutes = float(fluency.get("speech_duration_s") or 0.0) / 60.0
+    correct = sum(1 for w in words if w.error in CORRECT_WORD_ERRORS)
+    fluency["wcpm"] = correct / minutes if minutes > 0 else 0.0
+
+
+# A clear substitution (another phone takes at least CLEAR_SUBSTITUTION_PROB of the
+# substitution posterior) caps the phone score at the GOP heuristic's score plus
+# CLEAR_SUBSTITUTION_MARGIN: the learned scorer discounts hama's evidence on vowels the
+# experts mostly accept, which otherwise hides substitutions a learner must hear about.
+CLEAR_SUBSTITUTION_PROB = 0.9
+CLEAR_SUBSTITUTION_MARGIN = 30.0
+
+
+def _capped_score(score: float, ph: PhoneResult) -> float:
+    top = ph.sounded_like[0] if ph.sounded_like else None
+    if top is not None and top.ipa not in (ph.ipa, DELETION_SYMBOL) and top.prob >= CLEAR_SUBSTITUTION_PROB:
+        return min(score, 100.0 * float(np.exp(ph.gop / 4.0)) + CLEAR_SUBSTITUTION_MARGIN)
+    return score
+
+
 def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtterance) -> None:
     i = 0
     for wi, w in enumerate(words):
         for ph in w.phones:
-            ph.score = float(s.phone_scores[i])
+            ph.score = _capped_score(float(s.phone_scores[i]), ph)
             if s.phone_omitted[i]:
                 ph.error = "omitted"
             i += 1
-        w.scores = WordScores(accuracy=float(s.word_accuracy[wi]), stress=s.word_stress[wi],
+        # A capped (clearly substituted) phone pulls the word down to its phones' mean.
+        acc = float(s.word_accuracy[wi])
+        if w.phones and any(ph.score < float(s.phone_scores[i - len(w.phones) + k]) for k, ph in enumerate(w.phones)):
+            acc = min(acc, float(np.mean([ph.score for ph in w.phones])))
+        w.scores = WordScores(accuracy=acc, stress=s.word_stress[wi],
                               total=float(s.word_total[wi]))
         if s.word_omitted[wi]:
             w.error = "omitted"

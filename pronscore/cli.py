@@ -128,9 +128,12 @@ def cmd_assess(args) -> int:
                             ipa=_parse_overrides(args.ipa), l1=args.l1, reference_audio_dir=args.reference_audio,
                             coach_url=args.coach)
     if args.plot:
-        from pronscore.prosody.plot import plot_result
+        from pronscore.audio import prepare_audio
+        from pronscore.prosody.plot import plot_assessment
 
-        plot_result(session, audio, result, args.plot)
+        samples = prepare_audio(audio, max_seconds=args.max_seconds).samples
+        plot_assessment(samples, 16000, result.words, session.last_pitch_track, result.fluency.get("pauses", []),
+                        args.plot)
     if args.format == "text" and args.output is None:
         from pronscore.report.terminal import render
 

@@ -96,6 +96,20 @@ class MissingDependencyError(ModelError):
     code = "missing_dependency"
 
 
+class AlignmentTimingError(PronscoreError):
+    """Word or phone times are reversed, non-finite or past the end of the audio."""
+
+    code = "alignment_timing_invalid"
+    http_status = 500
+
+
+class CoachError(PronscoreError):
+    """The LLM coach could not be reached or gave an unusable answer."""
+
+    code = "coach_unavailable"
+    http_status = 502
+
+
 class CorpusError(PronscoreError):
     """A corpus directory does not follow the expected layout."""
 

@@ -377,7 +377,7 @@ def test_plot_assessment_writes_an_image(tmp_path):
 
 # --- end to end (through the Session once the aligner exists) ----------------------
 def _assess(tmp_path, audio: np.ndarray, text: str):
-    api = pytest.importorskip("pronscore.api")
+    from pronscore import api
     import soundfile as sf
 
     path = tmp_path / "utt.wav"

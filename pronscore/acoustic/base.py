@@ -23,6 +23,9 @@ class Posteriors:
     frame_s: float
     blank_id: int
     special_ids: frozenset[int] = field(default_factory=frozenset)
+    # CTC spikes come after the onset of the sound they stand for; a backend states by how
+    # much (negative: shift times earlier) so phone and word times line up with the audio.
+    time_offset_s: float = 0.0
 
     @property
     def num_frames(self) -> int:

@@ -30,21 +30,22 @@ class PiperSpeaker:
         self.voice = PiperVoice.load(str(voice_pkg.model_path()), config_path=str(voice_pkg.config_path()))
         self.sample_rate = int(self.voice.config.sample_rate)
 
-    def wav_bytes(self, text: str, length_scale: float | None = None) -> bytes:
-        buf = io.BytesIO()
-        kwargs = {}
-        if length_scale is not None:
-            from piper import SynthesisConfig
+    def wav_bytes(self, text: str, length_scale: float | None = None, deterministic: bool = True) -> bytes:
+        """WAV bytes of `text`. Piper samples noise in its decoder and duration predictor;
+        `deterministic` turns both off so the same text always gives the same audio (tests
+        and benchmarks must be repeatable)."""
+        from piper import SynthesisConfig
 
-            kwargs["syn_config"] = SynthesisConfig(length_scale=length_scale)
+        noise = {"noise_scale": 0.0, "noise_w_scale": 0.0} if deterministic else {}
+        buf = io.BytesIO()
         with wave.open(buf, "wb") as w:
-            self.voice.synthesize_wav(text, w, **kwargs)
+            self.voice.synthesize_wav(text, w, syn_config=SynthesisConfig(length_scale=length_scale, **noise))
         return buf.getvalue()
 
-    def samples(self, text: str, length_scale: float | None = None) -> np.ndarray:
+    def samples(self, text: str, length_scale: float | None = None, deterministic: bool = True) -> np.ndarray:
         import soundfile as sf
 
-        data, _ = sf.read(io.BytesIO(self.wav_bytes(text, length_scale)), dtype="float32")
+        data, _ = sf.read(io.BytesIO(self.wav_bytes(text, length_scale, deterministic)), dtype="float32")
         return data
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pronscore.errors import PronscoreError
+from pronscore.errors import CoachError, PronscoreError
 
 #: Keys of each error dict that are sent to the model (anything else is dropped).
 ERROR_FIELDS = ("word", "target", "heard", "error", "gop", "l1")
@@ -25,12 +25,6 @@ SYSTEM_PROMPT = (
     "Do not invent errors that are not in the list."
 )
 
-
-class CoachError(PronscoreError):
-    """The LLM coach could not be reached or gave an unusable answer."""
-
-    code = "coach_unavailable"
-    http_status = 502
 
 
 def chat_completions_url(url: str) -> str:

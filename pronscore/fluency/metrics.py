@@ -51,7 +51,7 @@ def compute_fluency(
 ) -> dict[str, Any]:
     """Fluency measures of one utterance.
 
-    Pauses are non-speech stretches of at least 0.15 s between the first and the
+    Pauses are non-speech stretches of at least 0.25 s between the first and the
     last speech (`pauses.MIN_PAUSE_S`); `pause_count`, `mean_pause_s` and the
     phonation time use those; `long_pause_count` counts pauses >= 0.4 s;
     `mean_length_of_run` splits the syllables at pauses >= 0.25 s. Rates are in

@@ -109,6 +109,9 @@ def analyze(post: Posteriors, words_ipa: list[list[str]], words_stress: list[lis
         spans.first[missing] = np.maximum.accumulate(np.where(missing, 0, spans.first))[missing]
         spans.last[missing] = spans.first[missing]
     starts, ends = phone_times(spans, word_of_phone, T, post.frame_s)
+    duration = T * post.frame_s
+    starts = np.clip(starts + post.time_offset_s, 0.0, duration)
+    ends = np.clip(ends + post.time_offset_s, starts, duration)
 
     gop = np.zeros(n)
     lpr = np.zeros(n)
@@ -178,7 +181,7 @@ def _chunks(spans, word_of_phone: np.ndarray, T: int, max_phones: int):
 
 def find_insertions(post: Posteriors, path: np.ndarray, word_of_phone: np.ndarray, spans,
                     entry_of_token: dict[int, int], inv_ipa: list[str], *, min_prob: float = 0.6,
-                    min_frames: int = 2) -> list[Insertion]:
+                    max_gap: int = 6, min_phones: int = 2) -> list[Insertion]:
     """Runs of confidently emitted phones on frames the canonical path spends in a blank
     between words (or before the first / after the last word)."""
     lp = post.log_probs
@@ -200,20 +203,21 @@ def find_insertions(post: Posteriors, path: np.ndarray, word_of_phone: np.ndarra
         if w < n_words:
             lo = last_of_word[w] + 2  # and one after it: CTC spikes spread over neighbours
     candidate = is_phone & (gap_of_frame >= 0) & (path % 2 == 0)
+    # CTC emits each phone as a spike between blanks, so a run is a chain of candidate
+    # frames at most `max_gap` frames apart within one gap; it needs `min_phones` phones.
+    frames = np.nonzero(candidate)[0]
     out: list[Insertion] = []
-    t = 0
-    while t < T:
-        if not candidate[t]:
-            t += 1
+    if len(frames) == 0:
+        return out
+    breaks = np.nonzero((np.diff(frames) > max_gap) | (np.diff(gap_of_frame[frames]) != 0))[0] + 1
+    for group in np.split(frames, breaks):
+        toks = [int(x) for x in best[group]]
+        collapsed = [x for k, x in enumerate(toks) if k == 0 or x != toks[k - 1] or group[k] - group[k - 1] > 1]
+        if len(collapsed) < min_phones:
             continue
-        u = t
-        while u + 1 < T and candidate[u + 1] and gap_of_frame[u + 1] == gap_of_frame[t]:
-            u += 1
-        if u - t + 1 >= min_frames:
-            toks = [int(x) for x in best[t : u + 1]]
-            collapsed = [x for k, x in enumerate(toks) if k == 0 or x != toks[k - 1]]
-            out.append(Insertion(before_word=int(gap_of_frame[t]), start=t * post.frame_s, end=(u + 1) * post.frame_s,
-                                 phones=[inv_ipa[entry_of_token[x]] for x in collapsed],
-                                 confidence=float(best_p[t : u + 1].mean())))
-        t = u + 1
+        start = max(0.0, group[0] * post.frame_s + post.time_offset_s)
+        out.append(Insertion(before_word=int(gap_of_frame[group[0]]), start=float(start),
+                             end=float(max(start, (group[-1] + 1) * post.frame_s + post.time_offset_s)),
+                             phones=[inv_ipa[entry_of_token[x]] for x in collapsed],
+                             confidence=float(best_p[group].mean())))
     return out

@@ -4,17 +4,12 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from pronscore.errors import PronscoreError
+from pronscore.errors import AlignmentTimingError, PronscoreError
 from pronscore.result import PhoneResult, WordResult
 
 #: Aligned times may overrun the audio by a frame or two (20 ms CTC frames, rounding).
 END_TOLERANCE_S = 0.05
 
-
-class AlignmentTimingError(PronscoreError):
-    """Word or phone times that cannot describe the audio (negative, reversed, past its end)."""
-
-    code = "alignment_timing_invalid"
 
 
 def _check_span(label: str, start: float | None, end: float | None, duration_s: float) -> None:
