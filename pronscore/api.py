@@ -29,7 +29,7 @@ AudioSource = str | Path | bytes | np.ndarray
 class Session:
     """Loads models once and assesses many recordings.
 
-    acoustic: backend name ("hama" default, "whisper-ctc", "hf-ctc", "onnx-ctc").
+    acoustic: backend name ("hama" default, or "whisper-ctc").
     acoustic_path: local model path for backends that need one.
     scorer: path of a trained scorer, or None for the shipped default.
     max_seconds: longest recording accepted.

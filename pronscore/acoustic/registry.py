@@ -7,7 +7,7 @@ from pronscore.acoustic.base import AcousticModel
 from pronscore.errors import ModelNotFoundError
 
 DEFAULT_ACOUSTIC = "hama"
-BACKENDS = ("hama", "whisper-ctc", "hf-ctc", "onnx-ctc")
+BACKENDS = ("hama", "whisper-ctc")
 
 
 def load_acoustic_model(name: str = DEFAULT_ACOUSTIC, path: str | Path | None = None) -> AcousticModel:
@@ -20,16 +20,4 @@ def load_acoustic_model(name: str = DEFAULT_ACOUSTIC, path: str | Path | None = 
         from pronscore.acoustic.whisper_ctc import WhisperCtcModel
 
         return WhisperCtcModel(path)
-    if name == "hf-ctc":
-        from pronscore.acoustic.hf_ctc import HfCtcModel
-
-        if path is None:
-            raise ModelNotFoundError("--acoustic hf-ctc needs --acoustic-path DIR (a local wav2vec2 CTC model folder)")
-        return HfCtcModel(path)
-    if name == "onnx-ctc":
-        from pronscore.acoustic.onnx_ctc import OnnxCtcModel
-
-        if path is None:
-            raise ModelNotFoundError("--acoustic onnx-ctc needs --acoustic-path FILE.onnx (with vocab.json beside it)")
-        return OnnxCtcModel(path)
     raise ModelNotFoundError(f"unknown acoustic backend '{name}'; choose one of: {', '.join(BACKENDS)}")
