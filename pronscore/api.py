@@ -262,14 +262,17 @@ def _capped_score(score: float, ph: PhoneResult) -> float:
 def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtterance) -> None:
     i = 0
     for wi, w in enumerate(words):
+        capped = False
         for ph in w.phones:
-            ph.score = _capped_score(float(s.phone_scores[i]), ph)
+            learned = float(s.phone_scores[i])
+            ph.score = _capped_score(learned, ph)
+            capped |= ph.score < learned
             if s.phone_omitted[i]:
                 ph.error = "omitted"
             i += 1
         # A capped (clearly substituted) phone pulls the word down to its phones' mean.
         acc = float(s.word_accuracy[wi])
-        if w.phones and any(ph.score < float(s.phone_scores[i - len(w.phones) + k]) for k, ph in enumerate(w.phones)):
+        if capped:
             acc = min(acc, float(np.mean([ph.score for ph in w.phones])))
         w.scores = WordScores(accuracy=acc, stress=s.word_stress[wi],
                               total=float(s.word_total[wi]))
