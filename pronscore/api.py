@@ -43,12 +43,16 @@ class Session:
         self.max_seconds = max_seconds
         self.min_seconds = min_seconds
         self.acoustic: AcousticModel = load_acoustic_model(acoustic, acoustic_path)
-        post_vocab = self.acoustic.vocab
-        specials = getattr(self.acoustic, "special_ids", None)
-        self._phone_ids = phone_token_ids(post_vocab, frozenset(specials or _special_ids_of(post_vocab)))
-        self.mapper = PhoneMapper(post_vocab, self._phone_ids)
+        self._phone_ids, self.mapper = _phone_mapping(self.acoustic)
         self._references = None  # built on first use: corpus benchmarks pass phones directly
-        self.scorer: Scorer = _load_scorer(scorer)
+        self.scorer: Scorer = _load_scorer(scorer, acoustic)
+        # A scorer trained on two views of the audio needs the second acoustic model too.
+        self.aux_acoustic: AcousticModel | None = None
+        self.aux_mapper: PhoneMapper | None = None
+        aux_name = getattr(self.scorer, "aux_acoustic", None)
+        if aux_name:
+            self.aux_acoustic = load_acoustic_model(aux_name)
+            self._aux_phone_ids, self.aux_mapper = _phone_mapping(self.aux_acoustic)
         self._vad = None
         self._use_vad = use_vad
         self._feedback = None
@@ -117,9 +121,17 @@ class Session:
                                                                            post.frame_s)
         timing["fluency_prosody_s"] = time.perf_counter() - t
 
+        aux_ev = None
+        if self.aux_acoustic is not None:
+            t = time.perf_counter()
+            aux_post = self.aux_acoustic.posteriors(prepared.samples, prepared.sample_rate)
+            aux_ev = analyze(aux_post, [w.phones for w in ref.words], [w.stress for w in ref.words], self.aux_mapper,
+                             self._inventory(ref.language), ref.language)
+            timing["aux_acoustic_s"] = time.perf_counter() - t
+
         t = time.perf_counter()
         ctx = UtteranceContext(duration_s=prepared.duration, n_words=len(ref.words), fluency=fluency,
-                               prosody=prosody, word_stress=word_stress)
+                               prosody=prosody, word_stress=word_stress, aux_evidence=aux_ev)
         scored = self.scorer.score(ev, ctx)
         _apply_scores([w for w in words if w.error != "inserted"], ev, scored)
         if fluency:
@@ -199,10 +211,18 @@ def _special_ids_of(vocab: list[str]) -> set[int]:
     return {i for i, t in enumerate(vocab) if t.startswith("<") and t.endswith(">")}
 
 
-def _load_scorer(path: str | Path | None) -> Scorer:
+def _load_scorer(path: str | Path | None, acoustic: str) -> Scorer:
     from pronscore.scoring.registry import load_scorer
 
-    return load_scorer(path)
+    return load_scorer(path, acoustic)
+
+
+def _phone_mapping(model: AcousticModel) -> tuple[list[int], PhoneMapper]:
+    """The phone token ids of a model's vocabulary and the IPA mapper onto them."""
+    vocab = model.vocab
+    specials = getattr(model, "special_ids", None)
+    ids = phone_token_ids(vocab, frozenset(specials or _special_ids_of(vocab)))
+    return ids, PhoneMapper(vocab, ids)
 
 
 def _word_results(ref: Reference, ev: UtteranceEvidence) -> list[WordResult]:

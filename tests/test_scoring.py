@@ -15,7 +15,7 @@ from pronscore.scoring.features import (INVENTORY, context_names, context_vector
                                         word_feature_names, word_features)
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "speechocean762"
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pronscore" / "models" / "scorer" / "default.npz"
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pronscore" / "models" / "scorer" / "hama.npz"
 
 # "the cat" as /ð ə k æ t/
 WORDS = [["ð", "ə"], ["k", "æ", "t"]]

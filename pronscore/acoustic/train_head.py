@@ -451,7 +451,7 @@ def _evaluate(model, examples: Sequence[HeadExample], batch_size: int) -> dict[s
 
 def train_speaker_folds(root: str | Path, split: str, out_dir: str | Path, *, folds: int = 5, seed: int = 0,
                         cache_dir: str | Path = DEFAULT_CACHE_DIR, progress: bool = True,
-                        **train_kwargs: Any) -> dict[str, Any]:
+                        resume: bool = True, **train_kwargs: Any) -> dict[str, Any]:
     """Cross-fitted heads: head i never hears the speakers of fold i.
 
     Writes `fold{i}.npz` (+ report) and `folds.json` ({"utt_to_fold", "fold_speakers",
@@ -471,6 +471,13 @@ def train_speaker_folds(root: str | Path, split: str, out_dir: str | Path, *, fo
     }
     for i, held_out in enumerate(fold_speakers):
         path = out_dir / f"fold{i}.npz"
+        report_path = path.with_suffix(".report.json")
+        if resume and path.exists() and report_path.exists():
+            # A finished fold from an earlier (interrupted) run: keep it, the split is seeded.
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+            mapping["weights"][str(i)] = path.name
+            mapping["reports"][str(i)] = {k: report.get(k) for k in ("best_val_per", "best_epoch", "epochs_run", "seconds")}
+            continue
         report = train_acoustic(root, split, path, seed=seed, exclude_speakers=held_out,
                                 progress=progress, examples=examples, cache_dir=cache_dir, **train_kwargs)
         mapping["weights"][str(i)] = path.name

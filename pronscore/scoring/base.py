@@ -36,6 +36,9 @@ class UtteranceContext:
     fluency: dict[str, Any]
     prosody: dict[str, Any]
     word_stress: list[float | None]
+    # The same reference analysed on a second acoustic model, for scorers trained on two views
+    # (see `LearnedScorer.aux_acoustic`); None when the Session runs one model.
+    aux_evidence: UtteranceEvidence | None = None
 
 
 class Scorer(Protocol):

@@ -71,6 +71,9 @@ class EvidenceArrays:
     num_frames: int
     frame_s: float
     log_p_canonical: float
+    # The same canonical phones scored by a second acoustic model (a scorer trained with one
+    # reads both: two models' errors are partly independent). Not stored in npz dicts.
+    aux: "EvidenceArrays | None" = None
 
     @property
     def n_phones(self) -> int:
@@ -212,25 +215,62 @@ PHONE_NUMERIC_NAMES: tuple[str, ...] = (
 )
 
 
-def phone_feature_names() -> list[str]:
-    return (list(PHONE_NUMERIC_NAMES) + [f"sub:{p}" for p in INVENTORY]
-            + [f"is:{p}" for p in INVENTORY] + ["is:other"])
+AUX_PHONE_NAMES: tuple[str, ...] = (
+    "gop", "exp_gop_t4", "lpr", "deletion_prob", "target_share", "mean_log_post", "sub_entropy",
+    "top_competitor", "top_competitor_minus_target", "prev_gop", "next_gop", "word_mean_gop", "word_min_gop",
+    "utt_mean_gop", "gop_minus_word_mean", "duration_s", "gop_mean_of_both", "gop_min_of_both",
+)
 
 
-def phone_features(ea: EvidenceArrays) -> np.ndarray:
-    """[N, len(phone_feature_names())]; finite everywhere."""
-    n = ea.n_phones
-    if n == 0:
-        return np.zeros((0, len(phone_feature_names())))
-    w = ea.word_index
-    W = max(ea.n_words, int(w.max()) + 1)
+def phone_feature_names(aux: bool = False) -> list[str]:
+    names = (list(PHONE_NUMERIC_NAMES) + [f"sub:{p}" for p in INVENTORY]
+             + [f"is:{p}" for p in INVENTORY] + ["is:other"])
+    if aux:
+        names += [f"aux:{n}" for n in AUX_PHONE_NAMES] + [f"aux:sub:{p}" for p in INVENTORY]
+    return names
+
+
+def _competition(ea: EvidenceArrays) -> tuple[np.ndarray, np.ndarray]:
+    """(probability of the strongest other phone, entropy) of each phone's substitution posterior."""
     sub = ea.substitution
-    target = np.array([_INVENTORY_INDEX.get(p, -1) for p in ea.ipa])
+    target = np.array([_INVENTORY_INDEX.get(p, -1) for p in ea.ipa], dtype=np.int64)
     competitors = sub.copy()
     has_target = target >= 0
     competitors[np.nonzero(has_target)[0], target[has_target]] = 0.0
-    top_comp = competitors.max(axis=1)
     entropy = -(sub * np.log(np.clip(sub, 1e-12, 1.0))).sum(axis=1)
+    return competitors.max(axis=1), entropy
+
+
+def aux_phone_features(ea: EvidenceArrays, aux: EvidenceArrays) -> np.ndarray:
+    """[N, len(AUX_PHONE_NAMES) + K]: the second model's view of the same canonical phones."""
+    n = ea.n_phones
+    if aux.n_phones != n:
+        raise ValueError(f"second-view evidence has {aux.n_phones} phones, the primary {n}")
+    if n == 0:
+        return np.zeros((0, len(AUX_PHONE_NAMES) + len(INVENTORY)))
+    w = ea.word_index
+    W = max(ea.n_words, int(w.max()) + 1)
+    top_comp, entropy = _competition(aux)
+    word_mean = _group_reduce(aux.gop, w, W, "mean")
+    numeric = np.column_stack([
+        aux.gop, np.exp(aux.gop / 4.0), aux.lpr, aux.deletion_prob, aux.target_share,
+        np.maximum(aux.mean_log_post, -30.0), entropy, top_comp, top_comp - aux.target_share,
+        _neighbour(aux.gop, 1, 0.0), _neighbour(aux.gop, -1, 0.0),
+        word_mean[w], _group_reduce(aux.gop, w, W, "min")[w], np.full(n, aux.gop.mean()), aux.gop - word_mean[w],
+        np.maximum(aux.end - aux.start, 0.0), (aux.gop + ea.gop) / 2.0, np.minimum(aux.gop, ea.gop),
+    ])
+    return np.nan_to_num(np.concatenate([numeric, aux.substitution], axis=1), nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def phone_features(ea: EvidenceArrays) -> np.ndarray:
+    """[N, len(phone_feature_names(ea.aux is not None))]; finite everywhere."""
+    n = ea.n_phones
+    if n == 0:
+        return np.zeros((0, len(phone_feature_names(ea.aux is not None))))
+    w = ea.word_index
+    W = max(ea.n_words, int(w.max()) + 1)
+    sub = ea.substitution
+    top_comp, entropy = _competition(ea)
     phones_in_word = np.bincount(w, minlength=W)[w].astype(np.float64)
     word_mean = _group_reduce(ea.gop, w, W, "mean")
     word_min = _group_reduce(ea.gop, w, W, "min")
@@ -253,6 +293,8 @@ def phone_features(ea: EvidenceArrays) -> np.ndarray:
         np.maximum(w_end - w_start, 0.0)[w], np.full(n, float(W)), np.full(n, float(n)),
     ])
     feats = np.concatenate([numeric, sub, _phone_identity(ea.ipa)], axis=1)
+    if ea.aux is not None:
+        feats = np.concatenate([feats, aux_phone_features(ea, ea.aux)], axis=1)
     return np.nan_to_num(feats, nan=0.0, posinf=0.0, neginf=0.0)
 
 
@@ -267,8 +309,11 @@ WORD_NAMES: tuple[str, ...] = (
 _VOWELS = frozenset({"ɑ", "æ", "ʌ", "ə", "ɔ", "aʊ", "aɪ", "ɛ", "ɝ", "ɚ", "eɪ", "ɪ", "i", "oʊ", "ɔɪ", "ʊ", "u"})
 
 
-def word_feature_names() -> list[str]:
-    return list(WORD_NAMES)
+AUX_WORD_NAMES: tuple[str, ...] = ("aux_gop_mean", "aux_gop_min", "aux_deletion_max", "aux_target_share_mean")
+
+
+def word_feature_names(aux: bool = False) -> list[str]:
+    return list(WORD_NAMES) + (list(AUX_WORD_NAMES) if aux else [])
 
 
 def word_features(ea: EvidenceArrays, word_stress: list[float | None], phone_pred: np.ndarray) -> np.ndarray:
@@ -276,7 +321,7 @@ def word_features(ea: EvidenceArrays, word_stress: list[float | None], phone_pre
     W = ea.n_words
     w = ea.word_index
     if W == 0:
-        return np.zeros((0, len(WORD_NAMES)))
+        return np.zeros((0, len(word_feature_names(ea.aux is not None))))
     pred = np.asarray(phone_pred, dtype=np.float64)
     counts = np.bincount(w, minlength=W).astype(np.float64)
     start = _group_reduce(ea.start, w, W, "min")
@@ -302,6 +347,12 @@ def word_features(ea: EvidenceArrays, word_stress: list[float | None], phone_pre
         np.full(W, pred.mean() if len(pred) else 0.0), np.full(W, ea.gop.mean() if len(pred) else 0.0),
         _group_reduce(_heuristic_phone(ea), w, W, "mean"),
     ])
+    if ea.aux is not None:
+        a = ea.aux
+        feats = np.column_stack([
+            feats, _group_reduce(a.gop, w, W, "mean"), _group_reduce(a.gop, w, W, "min"),
+            _group_reduce(a.deletion_prob, w, W, "max"), _group_reduce(a.target_share, w, W, "mean"),
+        ])
     return np.nan_to_num(feats, nan=0.0, posinf=0.0, neginf=0.0)
 
 
@@ -322,8 +373,12 @@ def _heuristic_phone(ea: EvidenceArrays) -> np.ndarray:
     return np.where(ea.deletion_prob > 0.5, 0.0, np.exp(ea.gop / 4.0))
 
 
-def utterance_feature_names() -> list[str]:
-    return list(UTT_NAMES) + context_names()
+AUX_UTT_NAMES: tuple[str, ...] = ("aux_gop_mean", "aux_gop_min", "aux_gop_std", "aux_gop_p10", "aux_deletion_mean",
+                                   "aux_log_p_canonical_per_frame", "aux_target_share_mean", "aux_heuristic_accuracy")
+
+
+def utterance_feature_names(aux: bool = False) -> list[str]:
+    return list(UTT_NAMES) + (list(AUX_UTT_NAMES) if aux else []) + context_names()
 
 
 def utterance_features(ea: EvidenceArrays, ctx_vec: np.ndarray, phone_pred: np.ndarray,
@@ -352,5 +407,12 @@ def utterance_features(ea: EvidenceArrays, ctx_vec: np.ndarray, phone_pred: np.n
         ea.log_p_canonical / max(ea.num_frames, 1), float(n), n / dur,
         stat(ea.lpr, np.mean), stat(ea.target_share, np.mean), stat(_heuristic_phone(ea), np.mean),
     ])
+    if ea.aux is not None:
+        a = ea.aux
+        u = np.concatenate([u, [
+            stat(a.gop, np.mean), stat(a.gop, np.min), stat(a.gop, np.std), stat(a.gop, lambda x: np.percentile(x, 10)),
+            stat(a.deletion_prob, np.mean), a.log_p_canonical / max(a.num_frames, 1), stat(a.target_share, np.mean),
+            stat(_heuristic_phone(a), np.mean),
+        ]])
     feats = np.concatenate([u, np.asarray(ctx_vec, dtype=np.float64)])[None, :]
     return np.nan_to_num(feats, nan=0.0, posinf=0.0, neginf=0.0)

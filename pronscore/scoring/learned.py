@@ -320,9 +320,26 @@ class LearnedScorer:
         w = float(self.meta.get("phone_calibration_weight", 0.5))
         return (1.0 - w) * rating + w * np.interp(rating, x, y)
 
+    @property
+    def acoustic(self) -> str | None:
+        """The acoustic backend whose evidence this scorer was trained on."""
+        return self.meta.get("acoustic")
+
+    @property
+    def aux_acoustic(self) -> str | None:
+        """The second backend whose evidence of the same phones it also reads (None: one view)."""
+        return self.meta.get("aux_acoustic")
+
     def score(self, ev: UtteranceEvidence, ctx: UtteranceContext) -> ScoredUtterance:
-        return self.score_arrays(evidence_arrays(ev, ctx.n_words), context_vector(ctx), list(ctx.word_stress or []))
+        ea = evidence_arrays(ev, ctx.n_words)
+        if self.aux_acoustic:
+            if ctx.aux_evidence is None:
+                raise ScorerModelError(f"scorer {self.name} reads a second view from the {self.aux_acoustic} acoustic "
+                                       f"model, which this Session did not run")
+            ea.aux = evidence_arrays(ctx.aux_evidence, ctx.n_words)
+        return self.score_arrays(ea, context_vector(ctx), list(ctx.word_stress or []))
 
     def info(self) -> dict[str, Any]:
         return {"scorer": self.name, "scorer_learner": self.meta.get("learner"),
-                "scorer_trained_on": self.meta.get("trained_on", {}).get("description")}
+                "scorer_trained_on": self.meta.get("trained_on", {}).get("description"),
+                "scorer_acoustic": self.acoustic, "scorer_aux_acoustic": self.aux_acoustic}

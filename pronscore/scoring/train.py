@@ -210,20 +210,54 @@ def load_cached(path: Path, utt: CorpusUtterance) -> CachedUtterance | None:
         return None  # a partial or stale file is rebuilt
 
 
+def load_fold_heads(folds_dir: str | Path) -> dict[str, Path]:
+    """utterance id -> the cross-fitted acoustic head that never heard its speaker
+    (`folds.json` written by `train_speaker_folds` / `pronscore train-acoustic --folds`)."""
+    folds_dir = Path(folds_dir)
+    spec_path = folds_dir / "folds.json"
+    if not spec_path.is_file():
+        raise CorpusError(f"{spec_path} not found: cross-fitted heads come from `pronscore train-acoustic --folds K`")
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    weights = {int(k): folds_dir / v for k, v in spec.get("weights", {}).items()}
+    missing = sorted({int(f) for f in spec["utt_to_fold"].values()} - set(weights))
+    if missing:
+        raise CorpusError(f"{folds_dir}: fold head(s) {missing} not trained yet")
+    return {u: weights[int(f)] for u, f in spec["utt_to_fold"].items()}
+
+
+def cache_name(acoustic: str, fold_heads: str | Path | None) -> str:
+    """Cached evidence of cross-fitted heads never mixes with that of the shipped model."""
+    return acoustic if fold_heads is None else f"{acoustic}@{Path(fold_heads).name}"
+
+
 def build_cache(utts: list[CorpusUtterance], acoustic: str, acoustic_path: str | None, cache_dir: Path,
-                seed: int = 0, max_seconds: float = 300.0, progress: bool = True) -> list[CachedUtterance]:
-    """Evidence for every utterance, computed once and reused; unreadable files are skipped and reported."""
+                seed: int = 0, max_seconds: float = 300.0, progress: bool = True,
+                fold_heads: str | Path | None = None) -> list[CachedUtterance]:
+    """Evidence for every utterance, computed once and reused; unreadable files are skipped and reported.
+
+    fold_heads: a directory of cross-fitted heads (see `load_fold_heads`); each utterance is then
+    analysed by the head trained without its speaker, so a scorer learns from posteriors as good
+    (and as bad) as the shipped head gives on new speakers.
+    """
     from tqdm import tqdm
 
     out: list[CachedUtterance] = []
-    extractor: EvidenceExtractor | None = None
-    (Path(cache_dir) / acoustic).mkdir(parents=True, exist_ok=True)
-    for utt in tqdm(utts, desc=f"evidence ({acoustic})", disable=not progress, file=sys.stderr):
-        path = cache_path(cache_dir, acoustic, utt.utt)
+    head_of = load_fold_heads(fold_heads) if fold_heads is not None else None
+    extractors: dict[str | None, EvidenceExtractor] = {}
+    name = cache_name(acoustic, fold_heads)
+    (Path(cache_dir) / name).mkdir(parents=True, exist_ok=True)
+    for utt in tqdm(utts, desc=f"evidence ({name})", disable=not progress, file=sys.stderr):
+        path = cache_path(cache_dir, name, utt.utt)
         item = load_cached(path, utt)
         if item is None:
+            model_path = acoustic_path
+            if head_of is not None:
+                if utt.utt not in head_of:
+                    raise CorpusError(f"no cross-fitted head covers utterance {utt.utt} ({fold_heads}/folds.json)")
+                model_path = str(head_of[utt.utt])
+            extractor = extractors.get(model_path)
             if extractor is None:
-                extractor = EvidenceExtractor(acoustic, acoustic_path, max_seconds)
+                extractor = extractors[model_path] = EvidenceExtractor(acoustic, model_path, max_seconds)
             try:
                 arrays = extractor.extract(utt, seed)
             except PronscoreError as exc:
@@ -235,6 +269,31 @@ def build_cache(utts: list[CorpusUtterance], acoustic: str, acoustic_path: str |
             item = load_cached(path, utt)
         if item is not None:
             out.append(item)
+    return out
+
+
+def attach_aux(items: list[CachedUtterance], aux_items: list[CachedUtterance]) -> list[CachedUtterance]:
+    """Pair each utterance's evidence with the second model's evidence of the same phones.
+
+    Error injections are seeded by utterance, so both caches hold the same variants; a variant
+    whose plan differs is dropped rather than paired with the wrong one."""
+    by_utt = {a.utt: a for a in aux_items}
+    out = []
+    for it in items:
+        a = by_utt.get(it.utt)
+        if a is None or a.evidence.n_phones != it.evidence.n_phones:
+            print(f"{it.utt}: no matching second-view evidence, left out", file=sys.stderr)
+            continue
+        it.evidence.aux = a.evidence
+        aux_inj = {(c, src): ev for ev, c, src in a.injected}
+        kept = []
+        for ev, c, src in it.injected:
+            other = aux_inj.get((c, src))
+            if other is not None and other.n_phones == ev.n_phones:
+                ev.aux = other
+                kept.append((ev, c, src))
+        it.injected = kept
+        out.append(it)
     return out
 
 
@@ -584,7 +643,9 @@ def cross_validate(spec: LearnerSpec, rows: list[UttRows], ratings: dict[str, An
 def train_scorer_cli(args) -> None:
     """`pronscore train-scorer --root DIR --split train --out PATH [--seed N] [--acoustic NAME]`.
 
-    Optional attributes (for scripts): cache_dir, folds (5), learners (names of LEARNERS), limit.
+    Optional attributes (for scripts): cache_dir, folds (5), learners (names of LEARNERS), limit,
+    acoustic_folds (directory of cross-fitted heads for the primary backend), aux_acoustic (a second
+    backend whose evidence of the same phones the scorer also reads).
     Writes PATH (the model), PATH with `.report.json` (metrics of every learner compared) and the
     out-of-fold predictions of the chosen learner under the cache directory.
     """
@@ -609,8 +670,15 @@ def train_scorer_cli(args) -> None:
                           f"{k}-fold validation needs at least {k}")
 
     t = time.perf_counter()
-    items = build_cache(utts, acoustic, getattr(args, "acoustic_path", None), cache_dir, seed,
-                        float(getattr(args, "max_seconds", 300.0) or 300.0))
+    max_seconds = float(getattr(args, "max_seconds", 300.0) or 300.0)
+    fold_heads = getattr(args, "acoustic_folds", None)
+    aux = getattr(args, "aux_acoustic", None)
+    if aux and aux == acoustic:
+        raise CorpusError("--aux-acoustic must name a different backend than --acoustic")
+    items = build_cache(utts, acoustic, getattr(args, "acoustic_path", None), cache_dir, seed, max_seconds,
+                        fold_heads=fold_heads)
+    if aux:
+        items = attach_aux(items, build_cache(utts, aux, None, cache_dir, seed, max_seconds))
     rows = build_rows(items, {u.utt: u for u in utts}, ratings)
     if len(rows) < 2 * k:
         raise CorpusError(f"only {len(rows)} rated utterances usable: too few to train and validate")
@@ -642,7 +710,9 @@ def train_scorer_cli(args) -> None:
     out = Path(args.out)
     meta = {
         "name": f"learned-{spec.name}", "learner": spec.name, "zero_omitted_phones": best["zero_omitted_phones"],
-        "acoustic": acoustic, "seed": seed,
+        "acoustic": acoustic, "aux_acoustic": aux or None, "seed": seed,
+        "acoustic_evidence": ("cross-fitted heads: each utterance analysed by a head trained without its speaker"
+                              if fold_heads else "the named backend's shipped model"),
         "trained_on": {"description": f"{len(rows)} rated utterances of {Path(args.root).resolve().name}/{args.split}, "
                                       f"{len({r.item.speaker for r in rows})} speakers",
                        "utterances": len(rows), "phones": int(sum(len(r.phone_y) for r in rows)),
@@ -656,7 +726,8 @@ def train_scorer_cli(args) -> None:
     oof_path = cache_dir / f"oof-{out.stem}-{spec.name}.jsonl"
     oof_path.write_text("".join(json.dumps(p) + "\n" for p in calibrated), encoding="utf-8")
     report = {
-        "root_name": Path(args.root).resolve().name, "split": args.split, "acoustic": acoustic, "seed": seed,
+        "root_name": Path(args.root).resolve().name, "split": args.split, "acoustic": acoustic,
+        "aux_acoustic": aux or None, "cross_fitted_heads": bool(fold_heads), "seed": seed,
         "validation": f"speaker-disjoint {k}-fold cross-validation; every utterance predicted by a model that "
                       f"never saw its speaker; predictions made by the exported numpy model",
         "data": {"utterances": len(rows), "speakers": len({r.item.speaker for r in rows}),
