@@ -16,8 +16,8 @@ EXIT_USAGE = 2
 
 
 def _add_session_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--acoustic", default="hama", help="acoustic backend: hama (default) or whisper-ctc")
-    p.add_argument("--acoustic-path", default=None, help="custom whisper-ctc head weights (.npz)")
+    p.add_argument("--acoustic", default="hama", help="acoustic backend: hama (default), whisper-ctc, hf-ctc or onnx-ctc")
+    p.add_argument("--acoustic-path", default=None, help="local model: hf-ctc dir / onnx-ctc .onnx (required); whisper-ctc head .npz")
     p.add_argument("--scorer", default=None, help="trained scorer file (default: the shipped scorer)")
     p.add_argument("--max-seconds", type=float, default=300.0, help="longest recording accepted (default 300)")
 

@@ -1,6 +1,7 @@
 """`pronscore doctor`: what is installed and which backends actually work here."""
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -33,13 +34,38 @@ def _check(name: str, fn) -> dict[str, Any]:
                 "seconds": round(time.perf_counter() - t, 3)}
 
 
-def _acoustic(name: str):
+def _acoustic(name: str, path: str | None = None):
     def run():
         from pronscore.acoustic.registry import load_acoustic_model
 
-        model = load_acoustic_model(name)
+        model = load_acoustic_model(name, path)
         post = model.posteriors(np.zeros(16000, dtype=np.float32) + 1e-3 * np.random.default_rng(0).standard_normal(16000).astype(np.float32))
         return f"{post.num_frames} frames for 1 s, vocabulary {len(post.vocab)}"
+    return run
+
+
+#: Backends that run a model the user keeps locally. Doctor cannot guess where it is, so without the
+#: environment variable it checks that the runtime imports; with it, it loads and runs the model.
+HUB_BACKENDS = {"hf-ctc": ("PRONSCORE_HF_CTC_PATH", "hf"), "onnx-ctc": ("PRONSCORE_ONNX_CTC_PATH", "onnx")}
+
+
+def _hub_acoustic(name: str):
+    env, _extra = HUB_BACKENDS[name]
+
+    def run():
+        path = os.environ.get(env)
+        if path:
+            return f"{path}: " + _acoustic(name, path)()
+        if name == "hf-ctc":
+            from pronscore.acoustic.hf_ctc import _import_torch_transformers
+
+            torch, transformers = _import_torch_transformers()
+            runtime = f"torch {torch.__version__}, transformers {transformers.__version__}"
+        else:
+            from pronscore.acoustic.onnx_ctc import _import_onnxruntime
+
+            runtime = f"onnxruntime {_import_onnxruntime().__version__}"
+        return f"{runtime} importable; use with --acoustic-path (set {env} to let doctor run a model)"
     return run
 
 
@@ -83,6 +109,8 @@ def run_doctor() -> dict[str, Any]:
     checks = [
         _check("acoustic: hama (default)", _acoustic("hama")),
         _check("acoustic: whisper-ctc", _acoustic("whisper-ctc")),
+        *(_check(f"acoustic: {name} (optional extra '{extra}', local model)", _hub_acoustic(name))
+          for name, (_env, extra) in HUB_BACKENDS.items()),
         _check("text: CMUdict G2P", _g2p),
         _check("text: eSpeak NG (optional extra 'espeak')", _espeak),
         _check("audio: voice activity", _vad),
