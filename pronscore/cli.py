@@ -32,6 +32,19 @@ def _add_text_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--coach", default=None, metavar="URL", help="OpenAI-compatible chat endpoint for coaching text")
 
 
+#: Learner names of pronscore.scoring.train.LEARNERS (listed here so `--help` stays instant;
+#: tests check the two agree, and train-scorer rejects unknown names).
+SCORER_LEARNERS = ("lgbm", "lgbm+inject", "ridge", "ridge+inject", "lgbm+inject0.3", "transformer",
+                   "lgbm+transformer", "lgbm+inject+transformer")
+
+
+def _comma_list(value: str) -> list[str]:
+    items = [x.strip() for x in value.split(",") if x.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list")
+    return items
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pronscore", description="Offline pronunciation assessment.")
     parser.add_argument("--version", action="version", version=f"pronscore {__version__}")
@@ -68,10 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     bsc.add_argument("--predictions", required=True)
     bsc.add_argument("--out", default=None, help="metrics JSON (default benchmarks/speechocean762-<split>.json)")
     ba = bsub.add_parser("acoustic", help="phone error rate, raw GOP Pearson and RTF of an acoustic backend")
-    ba.add_argument("--root", required=True)
-    ba.add_argument("--split", default="test")
-    ba.add_argument("--out", default=None)
-    ba.add_argument("--limit", type=int, default=None)
+    ba.add_argument("--root", required=True, help="a directory in the speechocean762 layout")
+    ba.add_argument("--split", default="test", help="split directory under ROOT (default test)")
+    ba.add_argument("--out", default=None, help="report JSON (default benchmarks/acoustic-<acoustic>.json)")
+    ba.add_argument("--limit", type=int, default=None, help="only the first N utterances")
+    ba.add_argument("--speakers", default=None, metavar="LIST|FILE",
+                    help="only these speakers (comma-separated, or a file with one per line)")
+    ba.add_argument("--heldout-speakers", default=None, metavar="LIST|FILE",
+                    help="speakers of the held-out subset (default: the validation speakers recorded in the "
+                         "whisper-ctc head's weights)")
     _add_session_args(ba)
 
     t = sub.add_parser("train-scorer", help="train the learned scorer on a speechocean762-layout directory")
@@ -79,14 +97,28 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--split", default="train")
     t.add_argument("--out", required=True)
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help="evidence cache (default /work/cache/features, or $PRONSCORE_FEATURE_CACHE)")
+    t.add_argument("--folds", type=int, default=None, help="speaker-disjoint cross-validation folds (default 5)")
+    t.add_argument("--learners", type=_comma_list, default=None, metavar="A,B,...",
+                   help="learners to compare, comma-separated (default all): " + ", ".join(SCORER_LEARNERS))
+    t.add_argument("--limit", type=int, default=None, help="only the first N utterances (quick runs)")
     _add_session_args(t)
 
     ta = sub.add_parser("train-acoustic", help="train the Whisper-encoder CTC head (needs pronscore[train,whisper])")
-    ta.add_argument("--root", required=True)
+    ta.add_argument("--root", required=True, help="a directory in the speechocean762 layout")
     ta.add_argument("--split", default="train")
-    ta.add_argument("--out", required=True)
-    ta.add_argument("--epochs", type=int, default=30)
-    ta.add_argument("--seed", type=int, default=0)
+    ta.add_argument("--out", required=True, help="head weights (.npz); a .report.json is written beside it")
+    ta.add_argument("--epochs", type=int, default=30, help="most epochs (default 30)")
+    ta.add_argument("--seed", type=int, default=0, help="seed of the speaker split and the training (default 0)")
+    ta.add_argument("--val-fraction", type=float, default=0.15,
+                    help="share of speakers held out for validation and early stopping (default 0.15)")
+    ta.add_argument("--patience", type=int, default=5, help="stop after this many epochs without a better "
+                                                             "validation PER (default 5)")
+    ta.add_argument("--min-epochs", type=int, default=10, help="never stop before this epoch (default 10)")
+    ta.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    ta.add_argument("--cache-dir", default=None, metavar="DIR",
+                    help="Whisper encoder vector cache (default ~/.cache/pronscore/whisper_encoder)")
 
     s = sub.add_parser("say", help="synthesize reference audio (Piper for English, eSpeak NG otherwise)")
     s.add_argument("text")
@@ -213,10 +245,10 @@ def cmd_train_scorer(args) -> int:
 
 
 def cmd_train_acoustic(args) -> int:
-    from pronscore.acoustic.train_head import train_acoustic
+    from pronscore.acoustic.train_head import main_train_acoustic
 
-    report = train_acoustic(args.root, args.split, args.out, epochs=args.epochs, seed=args.seed)
-    print(json.dumps(report, indent=2))
+    report = main_train_acoustic(args)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 
 
