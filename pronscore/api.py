@@ -21,6 +21,7 @@ from pronscore.gop.analyze import DELETION_SYMBOL, UtteranceEvidence, analyze
 from pronscore.gop.phoneset import PhoneMapper, phone_token_ids
 from pronscore.result import Assessment, Candidate, PhoneResult, SentenceScores, WordResult, WordScores
 from pronscore.scoring.base import ScoredUtterance, Scorer, UtteranceContext
+from pronscore.text.cmudict_g2p import CmudictLexicon
 from pronscore.text.types import Reference
 
 AudioSource = str | Path | bytes | np.ndarray
@@ -33,11 +34,12 @@ class Session:
     acoustic_path: local model path for backends that need one.
     scorer: path of a trained scorer, or None for the shipped default.
     max_seconds: longest recording accepted.
+    preload: load at once what the first `assess` would load lazily (see `warm_up`).
     """
 
     def __init__(self, acoustic: str = DEFAULT_ACOUSTIC, *, acoustic_path: str | Path | None = None,
                  scorer: str | Path | None = None, language: str = "en", max_seconds: float = 300.0,
-                 min_seconds: float = 0.3, use_vad: bool = True):
+                 min_seconds: float = 0.3, use_vad: bool = True, preload: bool = False):
         t0 = time.perf_counter()
         self.language = language
         self.max_seconds = max_seconds
@@ -45,6 +47,8 @@ class Session:
         self.acoustic: AcousticModel = load_acoustic_model(acoustic, acoustic_path)
         self._phone_ids, self.mapper = _phone_mapping(self.acoustic)
         self._references = None  # built on first use: corpus benchmarks pass phones directly
+        # One CMUdict (parsed on first use) for the G2P and the feedback's minimal-pair index.
+        self._cmudict = CmudictLexicon()
         self.scorer: Scorer = _load_scorer(scorer, acoustic)
         # A scorer trained on two views of the audio needs the second acoustic model too.
         self.aux_acoustic: AcousticModel | None = None
@@ -58,6 +62,9 @@ class Session:
         self._feedback = None
         self._last_pitch = None
         self.load_seconds = time.perf_counter() - t0
+        self.warm_up_seconds: float | None = None
+        if preload:
+            self.warm_up()
 
     # -- context manager: nothing to release today, but callers shouldn't depend on that.
     def __enter__(self) -> "Session":
@@ -85,7 +92,7 @@ class Session:
         if self._references is None:
             from pronscore.text.reference import ReferenceBuilder
 
-            self._references = ReferenceBuilder()
+            self._references = ReferenceBuilder(cmudict=self._cmudict)
         lex = load_lexicon(lexicon) if isinstance(lexicon, (str, Path)) else lexicon
         return self._references.build(text, language=language or self.language, lexicon=lex, ipa_overrides=ipa)
 
@@ -155,6 +162,43 @@ class Session:
         result.timing = timing
         return result
 
+    def warm_up(self) -> float:
+        """Load now everything the first `assess` would load lazily, so a server or batch job
+        pays it once at start: G2P tables (CMUdict; the eSpeak NG voice only if eSpeak NG is
+        installed), the audio and prosody code, VAD, the PanPhon table, the phone mapping of
+        the English inventory, the feedback engine and its minimal-pair index. Returns the
+        seconds it took (also kept in `warm_up_seconds`); calling it again costs nothing."""
+        t0 = time.perf_counter()
+        import parselmouth  # noqa: F401  (pitch and intensity, imported lazily by the prosody layer)
+
+        import pronscore.audio  # noqa: F401  (resampling, validation)
+        import pronscore.scoring.errors  # noqa: F401
+        from pronscore.feedback.builder import FeedbackEngine
+        from pronscore.fluency.syllables import default_syllable_counter
+        from pronscore.prosody.analysis import analyze_prosody  # noqa: F401  (Parselmouth, SciPy)
+        from pronscore.text.arpabet import ENGLISH_PHONES
+        from pronscore.text.reference import ReferenceBuilder
+
+        if self._references is None:
+            self._references = ReferenceBuilder(cmudict=self._cmudict)
+        self._references.warm_up(self.language)
+        if self._use_vad and self._vad is None:
+            from pronscore.audio.vad import VoiceActivityDetector
+
+            self._vad = VoiceActivityDetector()
+        default_syllable_counter()  # the PanPhon table, shared with the feedback's articulation
+        for mapper in (self.mapper, self.aux_mapper):
+            for phone in ENGLISH_PHONES if mapper is not None else ():
+                try:
+                    mapper.map(phone)
+                except PronscoreError:
+                    pass  # reported by assess if a text ever uses it
+        if self._feedback is None:
+            self._feedback = FeedbackEngine(cmudict=self._cmudict)
+        self._feedback.warm_up()
+        self.warm_up_seconds = time.perf_counter() - t0
+        return self.warm_up_seconds
+
     # -- parts --------------------------------------------------------------------------
     def _inventory(self, language: str) -> list[str]:
         if language.lower().split("-")[0] == "en":
@@ -190,7 +234,7 @@ class Session:
         from pronscore.feedback.builder import FeedbackEngine, coach_errors
 
         if self._feedback is None:
-            self._feedback = FeedbackEngine()
+            self._feedback = FeedbackEngine(cmudict=self._cmudict)
         result.feedback = self._feedback.build(result.words, l1=l1, language=result.language,
                                                reference_audio_dir=Path(reference_audio_dir) if reference_audio_dir else None)
         if coach_url:

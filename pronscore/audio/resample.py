@@ -1,11 +1,17 @@
-"""Downmix to mono and resample to the model rate (16 kHz) with a polyphase filter."""
+"""Downmix to mono and resample to the model rate (16 kHz) with a polyphase filter.
+
+``scipy.signal`` is imported inside `resample`, when a source is not already at the
+target rate: importing it takes 1-2 s on a laptop core (SciPy 1.17), which
+``import pronscore.audio`` should not pay. (The fluency and prosody layers still import
+it for find_peaks / medfilt, so an assessment loads it anyway; ``Session.warm_up`` does
+that at start.)
+"""
 from __future__ import annotations
 
 from fractions import Fraction
 from math import gcd
 
 import numpy as np
-from scipy.signal import resample_poly
 
 MODEL_SAMPLE_RATE = 16000
 
@@ -48,6 +54,8 @@ def resample(mono: np.ndarray, source_rate: int, target_rate: int = MODEL_SAMPLE
     """Resample a 1-D signal from ``source_rate`` to ``target_rate`` (float32 out)."""
     if source_rate == target_rate:
         return np.asarray(mono, dtype=np.float32)
+    from scipy.signal import resample_poly
+
     up, down = resample_factors(source_rate, target_rate)
     # Filter in float64 so accumulation over long filters adds no rounding
     # noise; the cost is small next to the acoustic model.

@@ -111,12 +111,19 @@ def normalize_phone(ipa: str) -> str:
 
 
 class Articulation:
-    """Describes phones from a PanPhon feature table loaded once per object (about 0.6 s)."""
+    """Describes phones from a PanPhon feature table.
 
-    def __init__(self) -> None:
-        import panphon
+    ``table``: a PanPhon FeatureTable; by default the process's one read-only table
+    (pronscore.text.panphon_table, ~1 s to build the first time), shared with syllable
+    counting and phone mapping. The per-phone description cache belongs to this object.
+    """
 
-        self._table = panphon.FeatureTable()
+    def __init__(self, table=None) -> None:
+        if table is None:
+            from pronscore.text.panphon_table import panphon_feature_table
+
+            table = panphon_feature_table()
+        self._table = table
         self._names: list[str] = list(self._table.names)
         self._cache: dict[str, PhoneDescription] = {}
 

@@ -24,6 +24,7 @@ from pronscore.feedback.l1 import L1Notes
 from pronscore.feedback.minimal_pairs import MinimalPairIndex
 from pronscore.feedback.tips import DELETED, TipWriter
 from pronscore.result import PhoneResult, WordResult
+from pronscore.text.cmudict_g2p import CmudictLexicon
 
 MINIMAL_PAIRS_PER_ITEM = 3
 # Lower rank = more important.
@@ -33,16 +34,24 @@ _SEVERITY = {"mispronounced": 0, "omitted": 0, "inserted": 1, "accented": 2}
 class FeedbackEngine:
     """Owns the feedback resources (PanPhon table, L1 table, minimal-pair index, synthesizer).
 
-    Create one per Session; the minimal-pair index and the TTS voice load on first use.
+    Create one per Session; the minimal-pair index and the TTS voice load on first use
+    (`warm_up` builds the index now). ``cmudict``: the parsed CMUdict the minimal-pair
+    index reads; a Session passes the one its G2P uses, so CMUdict is parsed once.
     """
 
     def __init__(self, *, articulation: Articulation | None = None, l1_notes: L1Notes | None = None,
-                 pair_index: MinimalPairIndex | None = None, synthesizer=None) -> None:
+                 pair_index: MinimalPairIndex | None = None, synthesizer=None,
+                 cmudict: CmudictLexicon | None = None) -> None:
         self.articulation = articulation if articulation is not None else Articulation()
         self.tips = TipWriter(self.articulation)
         self.l1_notes = l1_notes if l1_notes is not None else L1Notes()
-        self.pair_index = pair_index if pair_index is not None else MinimalPairIndex()
+        self.pair_index = pair_index if pair_index is not None else MinimalPairIndex(cmudict=cmudict)
         self._synthesizer = synthesizer
+
+    def warm_up(self) -> None:
+        """Load now what the first `build` would: the minimal-pair index (and CMUdict if it
+        is not parsed yet). The TTS voice is not loaded: only reference audio needs it."""
+        self.pair_index.load()
 
     @property
     def synthesizer(self):

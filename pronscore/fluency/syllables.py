@@ -41,9 +41,9 @@ class SyllableCounter:
     """Holds the PanPhon feature table (about 1 s to load) and a per-phone cache."""
 
     def __init__(self) -> None:
-        import panphon
+        from pronscore.text.panphon_table import panphon_feature_table
 
-        self._table = panphon.FeatureTable()
+        self._table = panphon_feature_table()  # the process's one read-only table, shared with feedback
         self._syllabic: dict[str, bool] = {}
 
     def is_syllabic(self, ipa: str) -> bool:

@@ -41,10 +41,19 @@ def _tie_variants(ipa: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _feature_distance():
-    # PanPhon's tables take a second to load; loaded once per process, read-only afterwards.
+    """PanPhon's feature distances over the process's one feature table (see
+    pronscore.text.panphon_table): read-only, so building it once is enough."""
     import panphon.distance
 
-    return panphon.distance.Distance()
+    from pronscore.text.panphon_table import panphon_feature_table
+
+    class _SharedTableDistance(panphon.distance.Distance):
+        # Distance() builds a second FeatureTable (~1 s) plus X-SAMPA and Dolgopolsky tables
+        # we never use; weighted_feature_edit_distance only reads `self.fm`.
+        def __init__(self, table) -> None:
+            self.fm = table
+
+    return _SharedTableDistance(panphon_feature_table())
 
 
 class PhoneMapper:

@@ -65,14 +65,30 @@ def _not_found(word: str, language: str, reason: str, espeak_missing: bool = Fal
 class ReferenceBuilder:
     """Builds ``Reference`` objects; owns CMUdict and the eSpeak NG voices (one per Session).
 
-    Resources load on first use: CMUdict on the first English word (~0.6 s),
-    an eSpeak NG voice on the first word that needs it (~5 ms).
+    Resources load on first use (CMUdict on the first English word, ~0.25 s; an eSpeak NG
+    voice on the first word that needs it, ~0.2 s), or all at once with `warm_up`.
     """
 
     def __init__(self, cmudict: CmudictLexicon | None = None) -> None:
         self._cmudict = cmudict if cmudict is not None else CmudictLexicon()
         self._espeak_voices: dict[str, object] = {}  # language -> EspeakG2P
         self._espeak_lock = threading.Lock()
+
+    @property
+    def cmudict(self) -> CmudictLexicon:
+        """The CMUdict this builder reads (the Session shares it with the minimal-pair index)."""
+        return self._cmudict
+
+    def warm_up(self, language: str = "en") -> None:
+        """Load now what the first ``build`` for ``language`` would: CMUdict for English, and
+        the eSpeak NG voice when eSpeak NG is installed (it is optional; absent, this skips it)."""
+        code = normalize_language(language)
+        if code in _ENGLISH_ESPEAK_VOICE:
+            self._cmudict.load()
+        try:
+            self._espeak(_ENGLISH_ESPEAK_VOICE.get(code, code))
+        except MissingDependencyError:
+            pass
 
     # -- eSpeak NG -----------------------------------------------------------------
     def _espeak(self, language: str):
