@@ -98,11 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--cache-dir", default=None, metavar="DIR",
-                   help="evidence cache (default /work/cache/features, or $PRONSCORE_FEATURE_CACHE)")
+                   help="evidence cache (default ~/.cache/pronscore/features, or $PRONSCORE_FEATURE_CACHE)")
     t.add_argument("--folds", type=int, default=None, help="speaker-disjoint cross-validation folds (default 5)")
     t.add_argument("--learners", type=_comma_list, default=None, metavar="A,B,...",
                    help="learners to compare, comma-separated (default all): " + ", ".join(SCORER_LEARNERS))
     t.add_argument("--limit", type=int, default=None, help="only the first N utterances (quick runs)")
+    t.add_argument("--acoustic-folds", default=None, metavar="DIR",
+                   help="cross-fitted heads of --acoustic (folds.json from `train-acoustic --folds K`): each "
+                        "utterance is analysed by the head that never heard its speaker")
+    t.add_argument("--aux-acoustic", default=None, metavar="NAME",
+                   help="a second backend whose evidence of the same phones the scorer also reads (e.g. hama)")
     _add_session_args(t)
 
     ta = sub.add_parser("train-acoustic", help="train the Whisper-encoder CTC head (needs pronscore[train,whisper])")
@@ -119,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     ta.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     ta.add_argument("--cache-dir", default=None, metavar="DIR",
                     help="Whisper encoder vector cache (default ~/.cache/pronscore/whisper_encoder)")
+    ta.add_argument("--folds", type=int, default=None, metavar="K",
+                    help="train K cross-fitted heads instead of one (--out is then a directory with folds.json): "
+                         "head i never hears the speakers of fold i, for `train-scorer --acoustic-folds`")
 
     s = sub.add_parser("say", help="synthesize reference audio (Piper for English, eSpeak NG otherwise)")
     s.add_argument("text")
@@ -248,7 +256,8 @@ def cmd_train_acoustic(args) -> int:
     from pronscore.acoustic.train_head import main_train_acoustic
 
     report = main_train_acoustic(args)
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    # With --folds the report maps every utterance to its fold: print the summary only.
+    print(json.dumps({k: v for k, v in report.items() if k != "utt_to_fold"}, indent=2, ensure_ascii=False))
     return 0
 
 

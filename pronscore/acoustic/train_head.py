@@ -487,14 +487,25 @@ def train_speaker_folds(root: str | Path, split: str, out_dir: str | Path, *, fo
 
 
 def main_train_acoustic(args) -> dict[str, Any]:
-    """CLI entry: args with root, split, out, epochs, seed, val_fraction, patience (argparse Namespace)."""
+    """CLI entry: args with root, split, out, epochs, seed, val_fraction, patience (argparse Namespace).
+
+    With `folds` (K > 1), `out` is a directory that receives K cross-fitted heads and folds.json
+    (see `train_speaker_folds`) instead of one head."""
+    common = dict(
+        epochs=getattr(args, "epochs", 30), patience=getattr(args, "patience", 5),
+        min_epochs=getattr(args, "min_epochs", 10), threads=getattr(args, "threads", 1),
+    )
+    cache_dir = getattr(args, "cache_dir", None) or DEFAULT_CACHE_DIR
+    folds = getattr(args, "folds", None)
+    if folds:
+        if int(folds) < 2:
+            raise CorpusError("--folds needs at least 2 folds")
+        return train_speaker_folds(args.root, getattr(args, "split", "train"), args.out, folds=int(folds),
+                                   seed=getattr(args, "seed", 0), cache_dir=cache_dir,
+                                   val_fraction=getattr(args, "val_fraction", 0.15), **common)
     return train_acoustic(
-        args.root, getattr(args, "split", "train"), args.out,
-        epochs=getattr(args, "epochs", 30), seed=getattr(args, "seed", 0),
-        val_fraction=getattr(args, "val_fraction", 0.15), patience=getattr(args, "patience", 5),
-        min_epochs=getattr(args, "min_epochs", 10),
-        threads=getattr(args, "threads", 1),
-        cache_dir=getattr(args, "cache_dir", None) or DEFAULT_CACHE_DIR,
+        args.root, getattr(args, "split", "train"), args.out, seed=getattr(args, "seed", 0),
+        val_fraction=getattr(args, "val_fraction", 0.15), cache_dir=cache_dir, **common,
     )
 
 

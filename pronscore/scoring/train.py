@@ -4,7 +4,7 @@ Steps:
 1. Evidence cache: the Session's acoustic model, GOP analysis and fluency/prosody layers run
    once per utterance; the numeric evidence (`EvidenceArrays`), the context vector and
    error-injected variants are stored as one `.npz` per utterance under
-   `<cache_dir>/<acoustic>/` (default `/work/cache/features`, env `PRONSCORE_FEATURE_CACHE`).
+   `<cache_dir>/<acoustic>/` (default `~/.cache/pronscore/features`, env `PRONSCORE_FEATURE_CACHE`).
 2. Error injection (self-supervised rows): the real audio is re-analysed against a reference
    where one well-rated phone is replaced by a PanPhon-near English phone, or where a phone
    the speaker never said is inserted. The changed phone is known wrong: label 0.
@@ -32,7 +32,7 @@ from pronscore.errors import CorpusError, PronscoreError
 from pronscore.scoring.base import UtteranceContext
 from pronscore.scoring.features import FEATURE_VERSION, INVENTORY, EvidenceArrays, context_vector, evidence_arrays
 
-DEFAULT_CACHE_DIR = Path(os.environ.get("PRONSCORE_FEATURE_CACHE", "/work/cache/features"))
+DEFAULT_CACHE_DIR = Path(os.environ.get("PRONSCORE_FEATURE_CACHE", Path.home() / ".cache" / "pronscore" / "features"))
 CACHE_VERSION = 2  # of the stored evidence (independent of FEATURE_VERSION: features are rebuilt from it)
 INJECTIONS_PER_UTTERANCE = 3  # two substitutions and one inserted phone
 
