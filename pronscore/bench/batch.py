@@ -39,8 +39,11 @@ def run_batch(args) -> int:
     from pronscore.report.csv_report import COLUMNS, to_csv_rows
 
     rows = read_manifest(args.manifest)
+    # Warm up once at start (CMUdict, PanPhon, VAD, minimal pairs ...) instead of in the first recording.
     session = Session(acoustic=args.acoustic, acoustic_path=args.acoustic_path, scorer=args.scorer,
-                      max_seconds=args.max_seconds)
+                      max_seconds=args.max_seconds, language=args.language, preload=True)
+    print(f"models loaded in {session.load_seconds:.2f} s, warmed up in {session.warm_up_seconds or 0.0:.2f} s",
+          file=sys.stderr)
     failed = 0
     csv_file = open(args.csv, "w", newline="", encoding="utf-8") if args.csv else None
     writer = csv.DictWriter(csv_file, fieldnames=COLUMNS) if csv_file else None

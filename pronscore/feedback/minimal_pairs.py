@@ -54,43 +54,45 @@ class _Index:
 
 
 class _ZipfFrequency:
-    """wordfreq's English Zipf frequency of single words, read from its frequency table.
+    """wordfreq's English Zipf frequencies, read from its frequency-ordered word list.
 
-    Gives exactly ``wordfreq.zipf_frequency(word, "en")`` for the lower-case letter-only
-    words the index holds (one token each: the tokenizer leaves them unchanged), without
-    the tokenizer's cost per call (~15 us, which made ranking a common phone's pairs take
-    ~0.3 s). Anything else goes through zipf_frequency itself.
+    Only the words at ``min_zipf`` or above (the first few hundred of the list's centibel
+    buckets, ~29k words) get a table of their own: that is all the index holds and ranks,
+    and reading those buckets takes ~0.05 s where ``get_frequency_dict`` (all 321k words)
+    takes ~0.2 s and ~20 MB more. For those lower-case single-token words the value is
+    exactly ``wordfreq.zipf_frequency(word, "en")``, without the tokenizer's ~15 us per
+    call; any other word goes through zipf_frequency itself.
     """
 
-    def __init__(self) -> None:
-        from wordfreq import get_frequency_dict, zipf_frequency
+    def __init__(self, min_zipf: float = MIN_ZIPF) -> None:
+        from wordfreq import cB_to_freq, get_frequency_list, zipf_frequency
 
-        self._freqs = get_frequency_dict("en")
         self._zipf_frequency = zipf_frequency
+        self.min_zipf = min_zipf
+        # 2% below the threshold's frequency is well under any rounding below.
+        floor = 0.98 * 10.0 ** (min_zipf - 9.0)
+        common: dict[str, float] = {}
+        for index, bucket in enumerate(get_frequency_list("en", "best")):  # the call wordfreq caches
+            freq = cB_to_freq(-index)
+            if freq < floor:
+                break
+            # wordfreq rounds frequencies to 3 significant digits, then Zipf to 2 decimals.
+            freq = round(freq, math.floor(-math.log(freq, 10)) + 3)
+            zipf = round(math.log(freq, 10) + 9, 2)
+            for word in bucket:
+                common[word] = zipf  # as in get_frequency_dict, a later bucket would win
+        self._common = common
 
     def __call__(self, word: str) -> float:
-        if not (word.isascii() and word.isalpha() and word.islower()):
-            return self._zipf_frequency(word, "en")
-        freq = self._freqs.get(word, 0.0)
-        if freq <= 0.0:
-            return 0.0
-        # wordfreq rounds frequencies to 3 significant digits, then Zipf to 2 decimals.
-        freq = round(freq, math.floor(-math.log(freq, 10)) + 3)
-        return round(math.log(freq, 10) + 9, 2)
+        zipf = self._common.get(word)
+        if zipf is not None and word.isascii() and word.isalpha() and word.islower():
+            return zipf
+        return self._zipf_frequency(word, "en")
 
-    def common_words(self, zipf: float) -> frozenset[str]:
-        """The words whose ``self(word) >= zipf``, read from wordfreq's frequency-ordered
-        list (only its first few hundred buckets, ~30k words, are visited)."""
-        from wordfreq import cB_to_freq, get_frequency_list
-
-        # 2% below the threshold's frequency is well under any rounding in __call__.
-        floor = 0.98 * 10.0 ** (zipf - 9.0)
-        found: set[str] = set()
-        for index, bucket in enumerate(get_frequency_list("en", "best")):  # the call wordfreq caches
-            if cB_to_freq(-index) < floor:
-                break
-            found.update(bucket)
-        return frozenset(word for word in found if self(word) >= zipf)
+    def common_words(self) -> frozenset[str]:
+        """The plain words whose Zipf frequency is at least ``min_zipf``."""
+        return frozenset(w for w, z in self._common.items()
+                         if z >= self.min_zipf and w.isascii() and w.isalpha() and w.islower())
 
 
 def _load_frequency() -> _ZipfFrequency | None:
@@ -201,7 +203,7 @@ def _build_index(cmudict: CmudictLexicon, frequency: _ZipfFrequency | None = Non
     """
     table = cmudict.load()  # word -> "ARPABET ...|ARPABET ..." (parsed once, shared with G2P)
     # CMUdict is in alphabetical order: keep that order after intersecting with the common words.
-    candidates = table if frequency is None else sorted(table.keys() & frequency.common_words(MIN_ZIPF))
+    candidates = table if frequency is None else sorted(table.keys() & frequency.common_words())
     words: list[str] = []
     prons_arpabet: list[list[str]] = []
     for word in candidates:

@@ -12,6 +12,7 @@ module-level state), so tests can build as many independent apps as they like.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -43,11 +44,13 @@ _BODY_OVERHEAD_BYTES = 64 * 1024
 
 def create_app(session: Session | None = None, *, api_key: str | None = None,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, max_jobs: int = DEFAULT_MAX_JOBS,
-               max_finished_jobs: int = 256, job_ttl_s: float = 3600.0) -> FastAPI:
+               max_finished_jobs: int = 256, job_ttl_s: float = 3600.0, warm_up: bool = True) -> FastAPI:
     """The service app. ``session``: a loaded Session (one is created when None, and then
     closed with the app). ``api_key``: require ``Authorization: Bearer KEY`` on /v1 routes.
     ``max_upload_bytes``: largest audio accepted. ``max_jobs``: assessments that may wait
-    for the worker at once (sync and async together); more get 429."""
+    for the worker at once (sync and async together); more get 429. ``warm_up``: at startup
+    (before the server accepts connections) load what the first assessment would load
+    lazily (`Session.warm_up`), so no request pays for it."""
     if max_upload_bytes < 1:
         raise ValueError("max_upload_bytes must be positive")
     owns_session = session is None
@@ -60,6 +63,11 @@ def create_app(session: Session | None = None, *, api_key: str | None = None,
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warm = getattr(runner.session, "warm_up", None) if warm_up else None
+        if warm is not None:
+            # Off the event loop; no request can reach the Session before startup completes.
+            seconds = await asyncio.to_thread(warm)
+            log.info("models warmed up in %.2f s", seconds)
         yield
         runner.close()
 
@@ -130,10 +138,12 @@ def serve(args: Any) -> None:
     import uvicorn
 
     api_key = getattr(args, "api_key", None) or os.environ.get(API_KEY_ENV) or None
-    # Loaded before the server starts: a missing model fails the command, not the first request.
+    # Loaded and warmed up before the server starts: a missing model fails the command, and
+    # the first request pays no lazy loading.
     session = Session(acoustic=args.acoustic, acoustic_path=args.acoustic_path, scorer=args.scorer,
-                      max_seconds=args.max_seconds)
-    app = create_app(session, api_key=api_key)
+                      max_seconds=args.max_seconds, preload=True)
+    log.info("models loaded in %.2f s, warmed up in %.2f s", session.load_seconds, session.warm_up_seconds or 0.0)
+    app = create_app(session, api_key=api_key, warm_up=False)
     if api_key is None and args.host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("serving on %s without an API key: anyone who can reach it can use it "
                     "(set --api-key or %s)", args.host, API_KEY_ENV)
