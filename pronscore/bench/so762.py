@@ -3,6 +3,23 @@ corpus's own scales, phones in the corpus's canonical order.
 
 Reads only audio, `{split}/text`, `{split}/wav.scp`, `resource/text-phone` and
 `resource/lexicon.txt` (never the ratings), so it runs on a test split without answers.
+
+One line::
+
+    {"utt": "000010011",
+     "sentence": {"accuracy": 0-10, "completeness": 0-10, "fluency": 0-10, "prosodic": 0-10, "total": 0-10},
+     "words": [{"text": "WE", "accuracy": 0-10, "stress": 5-10, "total": 0-10,
+                "phones": [0-2, ...],            # phone i = the corpus's phone i of the word
+                "gop": [raw GOP-SF-SD, ...],
+                "sounded_like": [[["W", 0.93], ["<DEL>", 0.04]], ...]}]}
+
+`sounded_like` (added after the first files were written; readers treat it as optional)
+is parallel to `phones`: for each phone, at most 3 candidates of its substitution
+posterior, best first, as `[symbol, probability]` with the symbol in ARPAbet without
+stress (the corpus's `mispronunciations` use the same symbols) and a deletion as
+`"<DEL>"`, the corpus's deletion token. It is `PhoneResult.sounded_like` (IPA) mapped
+with `ipa_to_arpabet`; IPA candidates that fall on one ARPAbet symbol (ʌ and ə -> AH,
+ɝ and ɚ -> ER) are summed. A phone outside ARPAbet keeps its IPA.
 """
 from __future__ import annotations
 
@@ -13,8 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from pronscore.bench.corpus import CorpusUtterance, load_split
+from pronscore.bench.metrics import CORPUS_DELETION
 from pronscore.errors import PronscoreError
-from pronscore.result import Assessment
+from pronscore.gop.analyze import DELETION_SYMBOL
+from pronscore.result import Assessment, Candidate
+from pronscore.text.arpabet import ipa_to_arpabet
 from pronscore.text.reference import reference_from_arpabet
 from pronscore.text.types import Reference
 
@@ -24,8 +44,25 @@ def corpus_reference(utt: CorpusUtterance) -> Reference:
     return reference_from_arpabet([(w.text, list(w.phones)) for w in utt.words], utt.text)
 
 
+SOUNDED_LIKE_TOP_K = 3
+
+
+def sounded_like_arpabet(candidates: list[Candidate], k: int = SOUNDED_LIKE_TOP_K) -> list[list[Any]]:
+    """IPA "sounded like" candidates -> up to `k` `[ARPAbet symbol without stress, prob]`, best first.
+
+    A deletion (∅) becomes "<DEL>"; candidates that map to one symbol are summed.
+    """
+    merged: dict[str, float] = {}
+    for c in candidates:
+        symbol = CORPUS_DELETION if c.ipa == DELETION_SYMBOL else (ipa_to_arpabet(c.ipa) or c.ipa)
+        merged[symbol] = merged.get(symbol, 0.0) + float(c.prob)
+    ranked = sorted(merged.items(), key=lambda item: -item[1])[:k]
+    return [[symbol, round(prob, 4)] for symbol, prob in ranked]
+
+
 def prediction_line(utt: str, result: Assessment) -> dict[str, Any]:
-    """Product scale (0-100) -> corpus scales: sentence and word 0-10, stress 5-10, phones 0-2."""
+    """Product scale (0-100) -> corpus scales: sentence and word 0-10, stress 5-10, phones 0-2;
+    per phone also the raw GOP and the ARPAbet "sounded like" candidates (module docstring)."""
     s = result.scores
     words = []
     for w in result.scored_words():
@@ -37,6 +74,7 @@ def prediction_line(utt: str, result: Assessment) -> dict[str, Any]:
             "total": round(w.scores.total / 10.0, 4),
             "phones": [round(p.score / 50.0, 4) for p in w.phones],
             "gop": [round(p.gop, 5) for p in w.phones],
+            "sounded_like": [sounded_like_arpabet(p.sounded_like) for p in w.phones],
         })
     return {"utt": utt, "sentence": {"accuracy": round(s.accuracy / 10.0, 4), "completeness": round(s.completeness / 10.0, 4),
                                      "fluency": round(s.fluency / 10.0, 4), "prosodic": round(s.prosody / 10.0, 4),
