@@ -63,6 +63,7 @@ class Session:
         self._last_pitch = None
         self.load_seconds = time.perf_counter() - t0
         self.warm_up_seconds: float | None = None
+        self.warm_up_timing: dict[str, float] = {}
         if preload:
             self.warm_up()
 
@@ -167,8 +168,17 @@ class Session:
         pays it once at start: G2P tables (CMUdict; the eSpeak NG voice only if eSpeak NG is
         installed), the audio and prosody code, VAD, the PanPhon table, the phone mapping of
         the English inventory, the feedback engine and its minimal-pair index. Returns the
-        seconds it took (also kept in `warm_up_seconds`); calling it again costs nothing."""
-        t0 = time.perf_counter()
+        seconds it took (also kept in `warm_up_seconds`, per part in `warm_up_timing`);
+        calling it again costs nothing."""
+        t0 = t = time.perf_counter()
+        parts: dict[str, float] = {}
+
+        def lap(name: str) -> None:
+            nonlocal t
+            now = time.perf_counter()
+            parts[name] = now - t
+            t = now
+
         import parselmouth  # noqa: F401  (pitch and intensity, imported lazily by the prosody layer)
 
         import pronscore.audio  # noqa: F401  (resampling, validation)
@@ -179,23 +189,30 @@ class Session:
         from pronscore.text.arpabet import ENGLISH_PHONES
         from pronscore.text.reference import ReferenceBuilder
 
+        lap("imports_s")
         if self._references is None:
             self._references = ReferenceBuilder(cmudict=self._cmudict)
         self._references.warm_up(self.language)
+        lap("g2p_s")
         if self._use_vad and self._vad is None:
             from pronscore.audio.vad import VoiceActivityDetector
 
             self._vad = VoiceActivityDetector()
+        lap("vad_s")
         default_syllable_counter()  # the PanPhon table, shared with the feedback's articulation
+        lap("panphon_s")
         for mapper in (self.mapper, self.aux_mapper):
             for phone in ENGLISH_PHONES if mapper is not None else ():
                 try:
                     mapper.map(phone)
                 except PronscoreError:
                     pass  # reported by assess if a text ever uses it
+        lap("phone_mapping_s")
         if self._feedback is None:
             self._feedback = FeedbackEngine(cmudict=self._cmudict)
         self._feedback.warm_up()
+        lap("feedback_s")
+        self.warm_up_timing = parts
         self.warm_up_seconds = time.perf_counter() - t0
         return self.warm_up_seconds
 

@@ -56,6 +56,7 @@ def run_speed_bench(args) -> None:
     print(f"session load {report['session_load_s']:.2f} s, warm-up {report['warm_up_s']:.2f} s, "
           f"first call after warm-up {report['first_call_warm_s']:.2f} s; "
           f"without warm-up the first call takes {report['first_call_cold_s']:.2f} s")
+    print("warm-up: " + ", ".join(f"{k} {v:.2f} s" for k, v in report["warm_up_parts_s"].items()))
     print(f"peak RSS {report['peak_rss_mb']:.0f} MB (no Piper in the process); "
           f"load average {load_before[0]:.2f} -> {load_after[0]:.2f} on {os.cpu_count()} CPUs -> {path}")
 
@@ -82,7 +83,9 @@ def _report(args, main: dict, cold: dict, load_before, load_after) -> dict:
         "One thread per measuring process (OMP/OpenBLAS/MKL/NumExpr = 1). Clips are Piper speech "
         "synthesized in a separate process; the measuring processes never import Piper.",
         "first_call_cold_s: first assess() of a fresh Session without warm_up(); its stages show where "
-        "the lazy loading goes. first_call_warm_s: first assess() after warm_up().",
+        "the lazy loading goes. first_call_warm_s: first assess() after warm_up(). warm_up_parts_s: "
+        "imports (SciPy signal, Parselmouth, ...), G2P (CMUdict, eSpeak NG voice), VAD, PanPhon table, "
+        "phone mapping, feedback (wordfreq, minimal-pair index).",
     ]
     if max(load_before[0], load_after[0]) > BUSY_LOAD_PER_CPU * cpus:
         notes.append(f"The machine was shared with other jobs: load average {load_before[0]:.2f} before and "
@@ -94,6 +97,7 @@ def _report(args, main: dict, cold: dict, load_before, load_after) -> dict:
         "import_s": main["import_s"],
         "session_load_s": main["session_load_s"],
         "warm_up_s": main["warm_up_s"],
+        "warm_up_parts_s": main["warm_up_parts_s"],
         "first_call_warm_s": main["first_call_s"],
         "first_call_warm_stages_s": main["first_call_stages_s"],
         "first_call_cold_s": cold["first_call_s"],
@@ -165,9 +169,10 @@ def _measure(clips_path: Path, *, cold: bool, repeats: int, acoustic: str, acous
     session = Session(acoustic=acoustic, acoustic_path=acoustic_path, scorer=scorer)
     load_s = time.perf_counter() - t
     rss["after_load"] = _peak_rss_mb()
-    warm_up_s = None
+    warm_up_s, warm_up_parts = None, {}
     if not cold:
         warm_up_s = session.warm_up()
+        warm_up_parts = {k[:-2]: round(v, 3) for k, v in getattr(session, "warm_up_timing", {}).items()}
         rss["after_warm_up"] = _peak_rss_mb()
     # The 5 s clip (or the first) for the first call: the reference length.
     first = min(clips, key=lambda c: abs(c[0] - 5.0))
@@ -190,7 +195,7 @@ def _measure(clips_path: Path, *, cold: bool, repeats: int, acoustic: str, acous
                      "stage_rtf": {k: round(_median(v), 4) for k, v in stages.items()}})
     rss["current_at_end"] = _current_rss_mb()
     return {"import_s": round(import_s, 3), "session_load_s": round(load_s, 3),
-            "warm_up_s": None if warm_up_s is None else round(warm_up_s, 3),
+            "warm_up_s": None if warm_up_s is None else round(warm_up_s, 3), "warm_up_parts_s": warm_up_parts,
             "first_call_s": round(first_call_s, 3), "first_call_stages_s": _stages(res.timing),
             "first_call_audio_s": round(len(first[1]) / float(first[3]), 2),
             "peak_rss_mb": _peak_rss_mb(), "rss_mb": rss, "runs": runs,
