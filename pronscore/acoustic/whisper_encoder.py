@@ -93,7 +93,8 @@ class WhisperEncoder:
         return self._encode_mel(mel)
 
     def _encode_mel(self, mel: np.ndarray) -> np.ndarray:
-        view = self._ct2.StorageView.from_array(mel[None])
+        # Contiguous copy: a 30 s window sliced out of a longer mel is a strided view, which StorageView rejects.
+        view = self._ct2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
         out = self._model.encode(view, to_cpu=True)
         return np.asarray(out, dtype=np.float32)[0]
 
