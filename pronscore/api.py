@@ -122,13 +122,6 @@ class Session:
                      self._inventory(ref.language), ref.language)
         timing["gop_s"] = time.perf_counter() - t
 
-        t = time.perf_counter()
-        words = _with_insertions(_word_results(ref, ev), ev)
-        vad_probs = self._vad_grid(prepared.samples, post.num_frames, post.frame_s)
-        fluency, prosody, word_stress, fp_warnings = self._fluency_prosody(prepared.samples, words, ref, vad_probs,
-                                                                           post.frame_s)
-        timing["fluency_prosody_s"] = time.perf_counter() - t
-
         aux_ev = None
         if self.aux_acoustic is not None:
             t = time.perf_counter()
@@ -136,6 +129,13 @@ class Session:
             aux_ev = analyze(aux_post, [w.phones for w in ref.words], [w.stress for w in ref.words], self.aux_mapper,
                              self._inventory(ref.language), ref.language)
             timing["aux_acoustic_s"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        words = _with_insertions(_word_results(ref, ev, self._candidates_of(ev, aux_ev)), ev)
+        vad_probs = self._vad_grid(prepared.samples, post.num_frames, post.frame_s)
+        fluency, prosody, word_stress, fp_warnings = self._fluency_prosody(prepared.samples, words, ref, vad_probs,
+                                                                           post.frame_s)
+        timing["fluency_prosody_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
         ctx = UtteranceContext(duration_s=prepared.duration, n_words=len(ref.words), fluency=fluency,
@@ -217,6 +217,22 @@ class Session:
         return self.warm_up_seconds
 
     # -- parts --------------------------------------------------------------------------
+    def _candidates_of(self, ev: UtteranceEvidence, aux_ev: UtteranceEvidence | None) -> list[list[Candidate]]:
+        """"Sounded like" per phone (see gop/sounded_like.py): views mixed as the scorer file says."""
+        from pronscore.gop.sounded_like import ConfusionPrior, mix_views, rank_candidates, view_distribution
+
+        cfg = getattr(self.scorer, "meta", {}).get("sounded_like") or {}
+        prior = ConfusionPrior.from_json(cfg.get("prior"))
+        w_primary, w_aux = (float(x) for x in cfg.get("view_weights", (1.0, 0.0)))
+        out = []
+        for i, p in enumerate(ev.phones):
+            views = [(view_distribution(ev.inventory_ipa, p.substitution, p.deletion_prob), w_primary)]
+            if aux_ev is not None and w_aux > 0:
+                a = aux_ev.phones[i]
+                views.append((view_distribution(aux_ev.inventory_ipa, a.substitution, a.deletion_prob), w_aux))
+            out.append(rank_candidates(mix_views(views), p.ipa, prior))
+        return out
+
     def _inventory(self, language: str) -> list[str]:
         if language.lower().split("-")[0] == "en":
             from pronscore.text.arpabet import ENGLISH_PHONES
@@ -286,16 +302,15 @@ def _phone_mapping(model: AcousticModel) -> tuple[list[int], PhoneMapper]:
     return ids, PhoneMapper(vocab, ids)
 
 
-def _word_results(ref: Reference, ev: UtteranceEvidence) -> list[WordResult]:
+def _word_results(ref: Reference, ev: UtteranceEvidence, candidates: list[list[Candidate]]) -> list[WordResult]:
     """Words with timings and phones; scores and errors are filled in by `_apply_scores`."""
     words: list[WordResult] = []
     by_word: dict[int, list] = {}
-    for p in ev.phones:
-        by_word.setdefault(p.word_index, []).append(p)
+    for i, p in enumerate(ev.phones):
+        by_word.setdefault(p.word_index, []).append((p, candidates[i]))
     for wi, w in enumerate(ref.words):
         phones = []
-        for p in by_word.get(wi, []):
-            cands = _sounded_like(p, ev)
+        for p, cands in by_word.get(wi, []):
             phones.append(PhoneResult(ipa=p.ipa, start=p.start, end=p.end, score=0.0, gop=p.gop,
                                       sounded_like=cands, model_symbol=p.mapping.symbol, stress=p.stress))
         start, end = ev.word_spans[wi]
@@ -306,14 +321,6 @@ def _word_results(ref: Reference, ev: UtteranceEvidence) -> list[WordResult]:
                                 start=start, end=end, scores=WordScores(accuracy=0.0, stress=None, total=0.0),
                                 error="none", phones=phones, pronunciation_source=w.source))
     return words
-
-
-def _sounded_like(p, ev: UtteranceEvidence, k: int = 3) -> list[Candidate]:
-    """Top candidates of the substitution posterior, with the deletion as ∅."""
-    probs = np.append(p.substitution * (1.0 - p.deletion_prob), p.deletion_prob)
-    labels = list(ev.inventory_ipa) + [DELETION_SYMBOL]
-    order = np.argsort(-probs)[:k]
-    return [Candidate(ipa=labels[j], prob=float(probs[j])) for j in order if probs[j] > 0.005]
 
 
 def _update_wcpm(fluency: dict, words: list[WordResult]) -> None:

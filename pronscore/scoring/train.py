@@ -704,6 +704,16 @@ def train_scorer_cli(args) -> None:
     print(f"{spec.name} with phone calibration: {json.dumps(_short(calibrated_metrics))}", file=sys.stderr)
     calibration = fit_phone_calibration(*_phones_of(best["predictions"], ratings))
 
+    # "Sounded like": view weights and learner-confusion prior, cross-validated on annotated substitutions.
+    from pronscore.scoring.train_sounded_like import fit_sounded_like, heard_phones
+
+    heard = heard_phones(items, ratings)
+    sounded_like = fit_sounded_like(heard, speaker_folds([h.speaker for h in heard], k, seed)) if heard else None
+    if sounded_like:
+        c = sounded_like["validation"]["chosen"]
+        print(f"sounded like: aux weight {c['aux_weight']}, prior beta {c['beta']}: top-1 {c['top1']:.3f}, "
+              f"top-3 {c['top3']:.3f} of {c['n']} substitutions", file=sys.stderr)
+
     t = time.perf_counter()
     fitted = fit_learner(spec, rows, seed)
     t_final = time.perf_counter() - t
@@ -718,6 +728,7 @@ def train_scorer_cli(args) -> None:
                        "utterances": len(rows), "phones": int(sum(len(r.phone_y) for r in rows)),
                        "injected_rows": n_inj if spec.use_injection else 0},
         "phone_calibration_weight": calib_weight,
+        "sounded_like": sounded_like,
         "validation": {"scheme": f"speaker-disjoint {k}-fold, out-of-fold predictions, phone calibration cross-fitted",
                        "seed": seed, "pearson": calibrated_metrics["pearson"], "mdd": calibrated_metrics["mdd"]},
     }
@@ -740,6 +751,7 @@ def train_scorer_cli(args) -> None:
         "chosen": spec.name,
         "chosen_with_phone_calibration": {"weight": calib_weight, "pearson": calibrated_metrics["pearson"],
                                           "mdd": calibrated_metrics["mdd"]},
+        "sounded_like": sounded_like["validation"] if sounded_like else None,
         "model": str(out), "model_bytes": out.stat().st_size,
         "oof_predictions": str(oof_path),
         "seconds": {"evidence": t_features, "final_fit": t_final, "total": time.perf_counter() - t_start},
