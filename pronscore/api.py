@@ -53,6 +53,10 @@ class Session:
         # A scorer trained on two views of the audio needs the second acoustic model too.
         self.aux_acoustic: AcousticModel | None = None
         self.aux_mapper: PhoneMapper | None = None
+        from pronscore.scoring.errors import ErrorThresholds
+
+        # Error labels read the scorer's scale: a learned scorer file carries its own thresholds.
+        self._error_thresholds = ErrorThresholds.from_json(getattr(self.scorer, "meta", {}).get("error_thresholds"))
         aux_name = getattr(self.scorer, "aux_acoustic", None)
         if aux_name:
             self.aux_acoustic = load_acoustic_model(aux_name)
@@ -141,7 +145,7 @@ class Session:
         ctx = UtteranceContext(duration_s=prepared.duration, n_words=len(ref.words), fluency=fluency,
                                prosody=prosody, word_stress=word_stress, aux_evidence=aux_ev)
         scored = self.scorer.score(ev, ctx)
-        _apply_scores([w for w in words if w.error != "inserted"], ev, scored)
+        _apply_scores([w for w in words if w.error != "inserted"], ev, scored, self._error_thresholds)
         if fluency:
             _update_wcpm(fluency, words)
         timing["scoring_s"] = time.perf_counter() - t
@@ -347,7 +351,9 @@ def _capped_score(score: float, ph: PhoneResult) -> float:
     return score
 
 
-def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtterance) -> None:
+def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtterance, thresholds=None) -> None:
+    from pronscore.scoring.errors import HEURISTIC
+
     i = 0
     for wi, w in enumerate(words):
         capped = False
@@ -369,19 +375,19 @@ def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtter
             w.start = w.end = None
             for ph in w.phones:
                 ph.start = ph.end = None
-    _classify_errors(words)
+    _classify_errors(words, thresholds or HEURISTIC)
 
 
-def _classify_errors(words: list[WordResult]) -> None:
-    """Phone and word error labels from scores; thresholds documented in docs/scoring.md."""
+def _classify_errors(words: list[WordResult], th) -> None:
+    """Phone and word error labels from scores; thresholds documented in scoring/errors.py."""
     from pronscore.scoring.errors import classify_phone, classify_word
 
     for w in words:
         for ph in w.phones:
             if ph.error == "none":
-                ph.error = classify_phone(ph.score, ph.sounded_like, ph.ipa)
+                ph.error = classify_phone(ph.score, ph.sounded_like, ph.ipa, th)
         if w.error == "none":
-            w.error = classify_word(w)
+            w.error = classify_word(w, th)
 
 
 def _with_insertions(words: list[WordResult], ev: UtteranceEvidence) -> list[WordResult]:

@@ -220,3 +220,19 @@ def test_phone_calibration_keeps_order_and_stretches_the_low_end(scorer):
     c = scorer.calibrate_phone(r)
     assert np.all(np.diff(c) >= 0)
     assert c[np.searchsorted(r, 1.0)] < 1.0  # a middling prediction is a likely error: pushed down
+
+
+def test_error_thresholds_tuned_for_f1():
+    from pronscore.scoring.errors import ErrorThresholds, best_f1_threshold, tune_thresholds
+
+    rng = np.random.default_rng(0)
+    gold = rng.choice([0.0, 1.0, 2.0], size=2000, p=[0.1, 0.2, 0.7])
+    # Scores separate the classes around 30 and 70 with noise.
+    scores = np.select([gold == 0, gold == 1], [15.0, 50.0], 85.0) + rng.normal(0, 8, size=gold.shape)
+    t, f1 = best_f1_threshold(scores, gold < 0.5, np.arange(2.0, 98.0))
+    assert 25 <= t <= 40 and f1 > 0.9
+    th, info = tune_thresholds(scores, gold)
+    assert th.mispronounced_below <= th.accented_below
+    assert 60 <= th.accented_below <= 80 and info["not_fully_correct_f1"] > 0.9
+    assert ErrorThresholds.from_json(th.to_json()) == th
+    assert ErrorThresholds.from_json(None) == ErrorThresholds()

@@ -703,6 +703,12 @@ def train_scorer_cli(args) -> None:
     calibrated_metrics = score_predictions(calibrated, ratings)
     print(f"{spec.name} with phone calibration: {json.dumps(_short(calibrated_metrics))}", file=sys.stderr)
     calibration = fit_phone_calibration(*_phones_of(best["predictions"], ratings))
+    # Error-label thresholds on the product scale (50 x calibrated rating), from the same OOF predictions.
+    from pronscore.scoring.errors import tune_thresholds
+
+    oof_phone, oof_gold = _phones_of(calibrated, ratings)
+    thresholds, threshold_f1 = tune_thresholds(50.0 * oof_phone, oof_gold)
+    print(f"error thresholds: {thresholds.to_json()} (out-of-fold F1 {threshold_f1})", file=sys.stderr)
 
     # "Sounded like": view weights and learner-confusion prior, cross-validated on annotated substitutions.
     from pronscore.scoring.train_sounded_like import fit_sounded_like, heard_phones
@@ -729,6 +735,7 @@ def train_scorer_cli(args) -> None:
                        "injected_rows": n_inj if spec.use_injection else 0},
         "phone_calibration_weight": calib_weight,
         "sounded_like": sounded_like,
+        "error_thresholds": thresholds.to_json(),
         "validation": {"scheme": f"speaker-disjoint {k}-fold, out-of-fold predictions, phone calibration cross-fitted",
                        "seed": seed, "pearson": calibrated_metrics["pearson"], "mdd": calibrated_metrics["mdd"]},
     }
@@ -752,6 +759,7 @@ def train_scorer_cli(args) -> None:
         "chosen_with_phone_calibration": {"weight": calib_weight, "pearson": calibrated_metrics["pearson"],
                                           "mdd": calibrated_metrics["mdd"]},
         "sounded_like": sounded_like["validation"] if sounded_like else None,
+        "error_thresholds": {**thresholds.to_json(), "out_of_fold_f1": threshold_f1},
         "model": str(out), "model_bytes": out.stat().st_size,
         "oof_predictions": str(oof_path),
         "seconds": {"evidence": t_features, "final_fit": t_final, "total": time.perf_counter() - t_start},
