@@ -113,9 +113,10 @@ def normalize_phone(ipa: str) -> str:
 class Articulation:
     """Describes phones from a PanPhon feature table.
 
-    ``table``: a PanPhon FeatureTable; by default the process's one read-only table
-    (pronscore.text.panphon_table, ~1 s to build the first time), shared with syllable
-    counting and phone mapping. The per-phone description cache belongs to this object.
+    ``table``: a PanPhon FeatureTable (or pronscore's CompactFeatureTable, which reads the
+    same rows); by default the process's one read-only table (pronscore.text.panphon_table),
+    shared with syllable counting and phone mapping. The per-phone description cache
+    belongs to this object.
     """
 
     def __init__(self, table=None) -> None:

@@ -39,21 +39,49 @@ def _tie_variants(ipa: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _feature_distance():
-    """PanPhon's feature distances over the process's one feature table (see
-    pronscore.text.panphon_table): read-only, so building it once is enough."""
-    import panphon.distance
+class FeatureEditDistance:
+    """``panphon.distance.Distance.weighted_feature_edit_distance`` over a feature table.
 
+    The same edit distance as PanPhon's (same costs, same recurrence, in the same order, so
+    the same floats): deleting or inserting a segment costs the sum of the feature weights,
+    substituting one costs the weighted sum of its feature differences. ``panphon.distance``
+    itself is not used: importing it imports pandas, and its ``Distance()`` builds a second
+    FeatureTable plus X-SAMPA and Dolgopolsky tables we never read.
+    """
+
+    def __init__(self, table) -> None:
+        self.fm = table  # the name panphon's Distance gives its table
+
+    def weighted_feature_edit_distance(self, source: str, target: str, xsampa: bool = False) -> float:
+        if xsampa:
+            raise NotImplementedError("IPA only")
+        weights = self.fm.weights
+        a = self.fm.word_to_vector_list(source, numeric=True)
+        b = self.fm.word_to_vector_list(target, numeric=True)
+        indel = sum(weights) * 1.0  # panphon: sum(weights) * gl_wt
+
+        def sub(v1: list[int], v2: list[int]) -> float:
+            return sum([abs(f1 - f2) * w for (w, f1, f2) in zip(weights, v1, v2)]) * 1.0
+
+        n, m = len(a), len(b)
+        d = [[0] * (m + 1) for _ in range(n + 1)]
+        for i in range(1, n + 1):
+            d[i][0] = d[i - 1][0] + indel
+        for j in range(1, m + 1):
+            d[0][j] = d[0][j - 1] + indel
+        for i in range(1, n + 1):
+            for j in range(1, m + 1):
+                d[i][j] = min([d[i - 1][j] + indel, d[i - 1][j - 1] + sub(a[i - 1], b[j - 1]), d[i][j - 1] + indel])
+        return d[n][m]
+
+
+@lru_cache(maxsize=1)
+def _feature_distance() -> FeatureEditDistance:
+    """PanPhon's weighted feature edit distance over the process's one feature table (see
+    pronscore.text.panphon_table): read-only, so building it once is enough."""
     from pronscore.text.panphon_table import panphon_feature_table
 
-    class _SharedTableDistance(panphon.distance.Distance):
-        # Distance() builds a second FeatureTable (~1 s) plus X-SAMPA and Dolgopolsky tables
-        # we never use; weighted_feature_edit_distance only reads `self.fm`.
-        def __init__(self, table) -> None:
-            self.fm = table
-
-    return _SharedTableDistance(panphon_feature_table())
+    return FeatureEditDistance(panphon_feature_table())
 
 
 class PhoneMapper:

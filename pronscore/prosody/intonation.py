@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from typing import Literal, Sequence
 
 import numpy as np
-from scipy.signal import medfilt
-from scipy.stats import theilslopes
 
 from pronscore.errors import TextError
 from pronscore.prosody.acoustics import PitchTrack
@@ -89,7 +87,7 @@ def final_contour(pitch: PitchTrack, words: Sequence[WordResult]) -> FinalContou
     times = pitch.times[window]
     semitones = medfilt(12.0 * np.log2(pitch.f0_hz[window] / np.median(pitch.f0_hz[window])), SMOOTHING_FRAMES)
     first, last = final_movement(times, semitones)
-    slope = float(theilslopes(semitones[first:last + 1], times[first:last + 1])[0])
+    slope = float(theil_sen_slope(semitones[first:last + 1], times[first:last + 1]))
     excursion = float(semitones[last] - semitones[first])
     contour = classify_slope(slope) if abs(excursion) >= MIN_EXCURSION_ST else "level"
     return FinalContour(contour, slope, (float(times[first]), float(times[last])))
@@ -109,3 +107,33 @@ def final_movement(times: np.ndarray, semitones: np.ndarray) -> tuple[int, int]:
     if later == earlier:  # flat contour
         return 0, end
     return earlier, later
+
+
+# numpy versions of the two SciPy calls this module needs, so that the assessment path does
+# not import scipy.signal and scipy.stats (~0.4 s); tests/test_signal_equivalents.py checks
+# them against SciPy.
+def medfilt(x: np.ndarray, kernel_size: int) -> np.ndarray:
+    """``scipy.signal.medfilt(x, kernel_size)`` for a 1-D float64 array of finite values and
+    an odd kernel: the median of each `kernel_size`-sample window, zero-padded at both ends."""
+    if kernel_size % 2 != 1:
+        raise ValueError("kernel_size should be odd")
+    x = np.asarray(x, dtype=np.float64)
+    half = kernel_size // 2
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, half), kernel_size)
+    return np.partition(windows, half, axis=-1)[:, half]
+
+
+def theil_sen_slope(y: np.ndarray, x: np.ndarray) -> float:
+    """``scipy.stats.theilslopes(y, x).slope``: the median of the slopes between every two
+    points with different x."""
+    y = np.asarray(y, dtype=float).ravel()
+    x = np.asarray(x, dtype=float).ravel()
+    if len(x) != len(y):
+        raise ValueError("Array shapes are incompatible for broadcasting.")
+    if len(x) < 2:
+        raise ValueError("`x` and `y` must have length at least 2.")
+    deltax = x[:, np.newaxis] - x
+    deltay = y[:, np.newaxis] - y
+    slopes = deltay[deltax > 0] / deltax[deltax > 0]
+    slopes.sort()
+    return np.median(slopes)

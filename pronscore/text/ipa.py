@@ -50,10 +50,10 @@ class _Inventory:
 
 @lru_cache(maxsize=1)
 def _base_inventory() -> _Inventory:
-    """Single-character IPA bases known to PanPhon (loaded once, ~1 s)."""
-    import panphon
+    """Single-character IPA bases known to PanPhon (read once from the process's shared table)."""
+    from pronscore.text.panphon_table import panphon_feature_table
 
-    table = panphon.FeatureTable()
+    table = panphon_feature_table()
     vowels, consonants = set(_EXTRA_VOWELS), set()
     for segment in table.seg_dict:
         if len(segment) != 1 or segment in _TONE_MARKS:
