@@ -2,9 +2,8 @@
 
 ``scipy.signal`` is imported inside `resample`, when a source is not already at the
 target rate: importing it takes 1-2 s on a laptop core (SciPy 1.17), which
-``import pronscore.audio`` should not pay. (The fluency and prosody layers still import
-it for find_peaks / medfilt, so an assessment loads it anyway; ``Session.warm_up`` does
-that at start.)
+``import pronscore.audio`` should not pay; 16 kHz input never loads it (the fluency and
+prosody layers use numpy equivalents of find_peaks / medfilt).
 """
 from __future__ import annotations
 
