@@ -236,3 +236,27 @@ def test_error_thresholds_tuned_for_f1():
     assert 60 <= th.accented_below <= 80 and info["not_fully_correct_f1"] > 0.9
     assert ErrorThresholds.from_json(th.to_json()) == th
     assert ErrorThresholds.from_json(None) == ErrorThresholds()
+
+
+def test_second_view_features_and_scorer_requirement(scorer):
+    from pronscore.scoring.learned import LearnedScorer, ScorerModelError
+
+    ev, ctx = _evidence(), _context()
+    ea = evidence_arrays(ev, ctx.n_words)
+    ea.aux = evidence_arrays(_evidence(gops=[-3.0, -1.0, -0.1, -4.0, -0.3]), ctx.n_words)
+    X = phone_features(ea)
+    names = phone_feature_names(aux=True)
+    assert X.shape == (5, len(names)) and np.isfinite(X).all()
+    assert X[3, names.index("aux:gop")] == pytest.approx(-4.0)
+    assert X[3, names.index("aux:gop_min_of_both")] == pytest.approx(-4.0)
+    # Without the second view the primary features are unchanged (old one-view models still load).
+    assert np.array_equal(X[:, : len(phone_feature_names())], phone_features(evidence_arrays(ev, 2)))
+    cv = context_vector(ctx)
+    assert word_features(ea, ctx.word_stress, np.full(5, 1.5)).shape == (2, len(word_feature_names(aux=True)))
+    assert utterance_features(ea, cv, np.full(5, 1.5), np.full((2, 3), 8.0)).shape == \
+        (1, len(utterance_feature_names(aux=True)))
+    # A scorer trained on two views refuses to score one.
+    two_view = LearnedScorer(scorer.models, {**scorer.meta, "aux_acoustic": "hama"}, scorer.transformer,
+                             scorer.phone_calibration)
+    with pytest.raises(ScorerModelError, match="second view"):
+        two_view.score(ev, ctx)
