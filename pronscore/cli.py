@@ -126,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     ta.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     ta.add_argument("--cache-dir", default=None, metavar="DIR",
                     help="Whisper encoder vector cache (default ~/.cache/pronscore/whisper_encoder)")
+    ta.add_argument("--synthetic", type=int, default=0, metavar="N",
+                    help="add N clips of synthesized random-word speech to the training data (Piper and eSpeak NG "
+                         "voices, rate/pitch perturbed, noise at 10-30 dB SNR; needs pronscore[tts,espeak])")
+    ta.add_argument("--synthetic-engines", type=_comma_list, default=None, metavar="A,B",
+                    help="engines for --synthetic: piper, espeak (default both)")
     ta.add_argument("--folds", type=int, default=None, metavar="K",
                     help="train K cross-fitted heads instead of one (--out is then a directory with folds.json): "
                          "head i never hears the speakers of fold i, for `train-scorer --acoustic-folds`")

@@ -332,11 +332,13 @@ def train_acoustic(root: str | Path, split: str = "train", out: str | Path = "he
                    batch_size: int = 8, lr: float = 1.5e-3, threads: int = 1,
                    cache_dir: str | Path = DEFAULT_CACHE_DIR, exclude_speakers: Iterable[str] = (),
                    report_path: str | Path | None = None, progress: bool = True,
-                   examples: list[HeadExample] | None = None) -> dict[str, Any]:
+                   examples: list[HeadExample] | None = None,
+                   synthetic: list[HeadExample] | None = None) -> dict[str, Any]:
     """Train the head, write its `.npz` to `out` and a report JSON beside it; return the report.
 
     exclude_speakers: speakers left out entirely (cross-fitting folds).
     examples: pre-loaded data (skips audio reading/encoding), for folds and tests.
+    synthetic: extra training-only examples (see synth_data.py); never used for validation.
     """
     torch = _require_torch()
     torch.set_num_threads(threads)
@@ -350,7 +352,7 @@ def train_acoustic(root: str | Path, split: str = "train", out: str | Path = "he
     pool = [e for e in examples if e.speaker not in excluded and len(e.labels) > 0]
     train_spk, val_spk = speaker_split((e.speaker for e in pool), val_fraction, seed)
     val_set = set(val_spk)
-    train = [e for e in pool if e.speaker not in val_set]
+    train = [e for e in pool if e.speaker not in val_set] + list(synthetic or [])
     val = [e for e in pool if e.speaker in val_set]
     # CTC needs at least as many frames as labels (plus blanks between repeats).
     train = [e for e in train if e.vectors.shape[0] >= 2 * len(e.labels) + 1]
@@ -409,6 +411,8 @@ def train_acoustic(root: str | Path, split: str = "train", out: str | Path = "he
         "best_val_per": best["val_per"] if val else None,
         "history": history,
         "train_utterances": len(train), "val_utterances": len(val),
+        "synthetic_utterances": len(synthetic or []),
+        "synthetic_speakers": sorted({e.speaker for e in synthetic or []}),
         "train_speakers": len(train_spk), "val_speakers": val_spk,
         "excluded_speakers": sorted(excluded),
         "train_phones": int(sum(len(e.labels) for e in train)),
@@ -496,6 +500,13 @@ def main_train_acoustic(args) -> dict[str, Any]:
         min_epochs=getattr(args, "min_epochs", 10), threads=getattr(args, "threads", 1),
     )
     cache_dir = getattr(args, "cache_dir", None) or DEFAULT_CACHE_DIR
+    n_synth = int(getattr(args, "synthetic", 0) or 0)
+    if n_synth > 0:
+        from pronscore.acoustic.synth_data import ENGINES, synthetic_examples
+
+        common["synthetic"] = synthetic_examples(n_synth, seed=getattr(args, "seed", 0),
+                                                 engines=getattr(args, "synthetic_engines", None) or ENGINES,
+                                                 cache_dir=cache_dir)
     folds = getattr(args, "folds", None)
     if folds:
         if int(folds) < 2:
