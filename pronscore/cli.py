@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     bsc.add_argument("--split", default="test")
     bsc.add_argument("--predictions", required=True)
     bsc.add_argument("--out", default=None, help="metrics JSON (default benchmarks/speechocean762-<split>.json)")
+    bf = bsub.add_parser("oof", help="benchmark JSON of a trained scorer's out-of-fold (held-out speaker) predictions")
+    bf.add_argument("--root", required=True, help="the speechocean762-layout directory it was trained on")
+    bf.add_argument("--report", required=True, help="the scorer's .report.json (written by train-scorer)")
+    bf.add_argument("--predictions", required=True, help="its out-of-fold predictions (JSONL in the feature cache)")
+    bf.add_argument("--out", required=True, help="output JSON, e.g. benchmarks/speechocean762-train-oof-whisper-ctc.json")
     ba = bsub.add_parser("acoustic", help="phone error rate, raw GOP Pearson and RTF of an acoustic backend")
     ba.add_argument("--root", required=True, help="a directory in the speechocean762 layout")
     ba.add_argument("--split", default="test", help="split directory under ROOT (default test)")
@@ -247,8 +252,12 @@ def cmd_bench(args) -> int:
         from pronscore.bench.acoustic import run_acoustic_bench
 
         run_acoustic_bench(args)
+    elif args.bench == "oof":
+        from pronscore.bench.oof import run_oof_bench
+
+        run_oof_bench(args)
     else:
-        raise PronscoreError("choose a benchmark: speed, speechocean762, score, acoustic")
+        raise PronscoreError("choose a benchmark: speed, speechocean762, score, acoustic, oof")
     return 0
 
 
