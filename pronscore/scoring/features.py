@@ -279,19 +279,21 @@ def phone_features(ea: EvidenceArrays) -> np.ndarray:
     has_prev = np.r_[0.0, np.ones(n - 1)]
     has_next = np.r_[np.ones(n - 1), 0.0]
     stress_onehot = np.stack([ea.stress == s for s in (-1, 0, 1, 2)], axis=1).astype(np.float64)
-    numeric = np.column_stack([
-        ea.gop, np.exp(ea.gop), np.exp(ea.gop / 4.0), ea.lpr, ea.deletion_prob, ea.target_share,
-        np.log1p(np.maximum(ea.occupancy_frames, 0.0)), np.maximum(ea.end - ea.start, 0.0),
-        np.maximum(ea.mean_log_post, -30.0), entropy, top_comp, top_comp - ea.target_share,
-        ea.phone_index.astype(np.float64), phones_in_word,
-        (ea.phone_index == 0).astype(np.float64), (ea.phone_index == phones_in_word - 1).astype(np.float64),
-        w / max(W - 1, 1),
-        stress_onehot,
-        _neighbour(ea.gop, 1, 0.0), _neighbour(ea.gop, -1, 0.0),
-        _neighbour(ea.deletion_prob, 1, 0.0), _neighbour(ea.deletion_prob, -1, 0.0), has_prev, has_next,
-        word_mean[w], word_min[w], np.full(n, ea.gop.mean()), np.full(n, ea.gop.min()), ea.gop - word_mean[w],
-        np.maximum(w_end - w_start, 0.0)[w], np.full(n, float(W)), np.full(n, float(n)),
-    ])
+    # Degenerate evidence (a -inf GOP from an empty path) gives inf - inf below; nan_to_num at the end cleans it.
+    with np.errstate(invalid="ignore", over="ignore"):
+        numeric = np.column_stack([
+            ea.gop, np.exp(ea.gop), np.exp(ea.gop / 4.0), ea.lpr, ea.deletion_prob, ea.target_share,
+            np.log1p(np.maximum(ea.occupancy_frames, 0.0)), np.maximum(ea.end - ea.start, 0.0),
+            np.maximum(ea.mean_log_post, -30.0), entropy, top_comp, top_comp - ea.target_share,
+            ea.phone_index.astype(np.float64), phones_in_word,
+            (ea.phone_index == 0).astype(np.float64), (ea.phone_index == phones_in_word - 1).astype(np.float64),
+            w / max(W - 1, 1),
+            stress_onehot,
+            _neighbour(ea.gop, 1, 0.0), _neighbour(ea.gop, -1, 0.0),
+            _neighbour(ea.deletion_prob, 1, 0.0), _neighbour(ea.deletion_prob, -1, 0.0), has_prev, has_next,
+            word_mean[w], word_min[w], np.full(n, ea.gop.mean()), np.full(n, ea.gop.min()), ea.gop - word_mean[w],
+            np.maximum(w_end - w_start, 0.0)[w], np.full(n, float(W)), np.full(n, float(n)),
+        ])
     feats = np.concatenate([numeric, sub, _phone_identity(ea.ipa)], axis=1)
     if ea.aux is not None:
         feats = np.concatenate([feats, aux_phone_features(ea, ea.aux)], axis=1)
