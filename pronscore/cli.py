@@ -11,14 +11,14 @@ from pathlib import Path
 
 from pronscore import __version__
 from pronscore.errors import PronscoreError
-from pronscore.acoustic.registry import DEFAULT_ACOUSTIC
+from pronscore.acoustic.registry import BACKENDS, DEFAULT_ACOUSTIC
 
 EXIT_USAGE = 2
 
 
 def _add_session_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--acoustic", default=DEFAULT_ACOUSTIC,
-                   help=f"acoustic backend: {DEFAULT_ACOUSTIC} (default), hama, hf-ctc or onnx-ctc")
+                   help=f"acoustic backend: {', '.join(BACKENDS)} (default {DEFAULT_ACOUSTIC})")
     p.add_argument("--acoustic-path", default=None, help="local model: hf-ctc dir / onnx-ctc .onnx (required); whisper-ctc head .npz")
     p.add_argument("--scorer", default=None, help="trained scorer file (default: the shipped scorer)")
     p.add_argument("--max-seconds", type=float, default=300.0, help="longest recording accepted (default 300)")
