@@ -136,6 +136,35 @@ def test_wildcard_ctc_equals_torch_ctc_without_wildcards_and_relaxes_with_them()
     assert ctc_loss_with_wildcards(lp, in_len, relaxed, t_len)[0] < ours[0]
 
 
+@pytest.mark.skipif(not HAS_TORCH, reason="torch not installed")
+@pytest.mark.parametrize("pattern", [[1, -1, 2], [-1, 1], [1, -1], [-1, -1], [2, -1, 2], [-1]])
+def test_wildcard_ctc_counts_every_frame_path_at_most_once(pattern):
+    """exp(-loss) summed over all frame paths is a probability: with one-hot frames the loss
+    counts the alignments of that one frame path, which must be 0 or 1."""
+    import itertools
+
+    import torch
+
+    from pronscore.acoustic.train_head import WILDCARD, ctc_loss_with_wildcards
+
+    vocab, steps = 4, 4
+    targets = torch.tensor([[WILDCARD if p == -1 else p for p in pattern]])
+    paths = list(itertools.product(range(vocab), repeat=steps))
+    onehot = torch.full((len(paths), steps, vocab), -60.0, dtype=torch.float64)
+    for i, path in enumerate(paths):
+        onehot[i, torch.arange(steps), torch.tensor(path)] = 0.0
+    loss = ctc_loss_with_wildcards(onehot, torch.full((len(paths),), steps), targets.expand(len(paths), -1),
+                                   torch.full((len(paths),), len(pattern)))
+    counts = torch.exp(-loss)
+    assert counts.max() < 1.0 + 1e-6
+    assert counts.max() > 0.99  # some frame path does match the pattern
+    # And on real distributions the total over patterns stays a probability: loss >= 0.
+    torch.manual_seed(1)
+    lp = torch.log_softmax(3 * torch.randn(64, 12, vocab, dtype=torch.float64), -1)
+    nll = ctc_loss_with_wildcards(lp, torch.full((64,), 12), targets.expand(64, -1), torch.full((64,), len(pattern)))
+    assert (nll >= 0).all()
+
+
 def test_free_positions_cost_nothing_in_the_validation_per():
     from pronscore.acoustic.train_head import free_position_edit_distance as dist
 

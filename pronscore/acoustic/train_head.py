@@ -220,13 +220,41 @@ def export_head_weights(module, meta: dict[str, Any]) -> CtcHeadWeights:
     )
 
 
+def _wildcard_emissions(log_probs, targets, target_lengths, blank: int):
+    """[B, T, S] log-probability that a wildcard at target position s emits at frame t:
+    the sum over non-blank tokens other than the regular labels at s-1 and s+1."""
+    torch = _require_torch()
+    batch, _, vocab = log_probs.shape
+    s_max = targets.shape[1]
+    allowed = torch.ones((batch, s_max, vocab), dtype=log_probs.dtype, device=log_probs.device)
+    allowed[:, :, blank] = 0.0
+    positions = torch.arange(s_max, device=targets.device)[None, :]
+    for shift in (-1, 1):
+        j = (positions + shift).expand(batch, -1)
+        inside = (j >= 0) & (j < target_lengths[:, None])
+        neighbour = targets.gather(1, j.clamp(0, s_max - 1))
+        regular = inside & (neighbour >= 0)
+        rows = allowed.view(batch * s_max, vocab)
+        flat = torch.nonzero(regular.reshape(-1), as_tuple=True)[0]
+        rows[flat, neighbour.reshape(-1)[flat]] = 0.0
+    # Probabilities, not log space: a [B, T, V] x [B, V, S] product instead of a [B, T, S, V] logsumexp.
+    mass = torch.bmm(log_probs.exp(), allowed.transpose(1, 2))
+    return mass.clamp_min(1e-30).log()
+
+
 def ctc_loss_with_wildcards(log_probs, input_lengths, targets, target_lengths, blank: int = 0):
     """CTC negative log-likelihood per utterance, allowing WILDCARD targets.
 
     log_probs: [B, T, V] normalized; targets: [B, S] long (padding anything, WILDCARD = -1).
-    A wildcard's emission is logsumexp over all non-blank tokens. Written out
-    in torch because torch.nn.functional.ctc_loss's gradient assumes every
-    emission is a normalized log-probability, which a wildcard is not.
+    A wildcard emits any non-blank token except the labels of its regular
+    neighbours: were those allowed, frames "x p p" for targets [W, p] would align
+    both as W,p,p and as W,W,p, the same frame path counted twice, so the
+    "probability" could pass 1 (negative loss) and training would learn to
+    blur the boundary instead of the phones. Two adjacent wildcards need a
+    blank between them for the same reason. With that, every frame path has
+    at most one alignment. Written out in torch because
+    torch.nn.functional.ctc_loss's gradient assumes every emission is a
+    normalized log-probability, which a wildcard is not.
     """
     torch = _require_torch()
     neg_inf = -1e30
@@ -235,7 +263,7 @@ def ctc_loss_with_wildcards(log_probs, input_lengths, targets, target_lengths, b
     # Emission table per target position, then the extended (blank-interleaved) sequence.
     safe = targets.clamp(min=0)
     phone_em = torch.gather(log_probs, 2, safe[:, None, :].expand(batch, steps, s_max))  # [B, T, S]
-    wild_em = torch.logsumexp(log_probs[:, :, 1:], dim=2, keepdim=True).expand(batch, steps, s_max)
+    wild_em = _wildcard_emissions(log_probs, targets, target_lengths, blank)
     is_wild = (targets == WILDCARD)[:, None, :]
     label_em = torch.where(is_wild, wild_em, phone_em)
     ext_len = 2 * s_max + 1
