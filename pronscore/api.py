@@ -147,7 +147,8 @@ class Session:
         ctx = UtteranceContext(duration_s=prepared.duration, n_words=len(ref.words), fluency=fluency,
                                prosody=prosody, word_stress=word_stress, aux_evidence=aux_ev)
         scored = self.scorer.score(ev, ctx)
-        _apply_scores([w for w in words if w.error != "inserted"], ev, scored, self._error_thresholds)
+        _apply_scores([w for w in words if w.error != "inserted"], ev, scored, self._error_thresholds,
+                      swapped_words=self._swapped_words(ref.language))
         if fluency:
             _update_wcpm(fluency, words)
         timing["scoring_s"] = time.perf_counter() - t
@@ -189,7 +190,6 @@ class Session:
 
         import pronscore.audio  # noqa: F401  (resampling, validation)
         import pronscore.scoring.errors  # noqa: F401
-        from pronscore.feedback.builder import FeedbackEngine
         from pronscore.fluency.syllables import default_syllable_counter
         from pronscore.prosody.analysis import analyze_prosody  # noqa: F401  (Parselmouth, SciPy)
         from pronscore.text.arpabet import ENGLISH_PHONES
@@ -214,9 +214,7 @@ class Session:
                 except PronscoreError:
                     pass  # reported by assess if a text ever uses it
         lap("phone_mapping_s")
-        if self._feedback is None:
-            self._feedback = FeedbackEngine(cmudict=self._cmudict)
-        self._feedback.warm_up()
+        self._feedback_engine().warm_up()
         lap("feedback_s")
         self.warm_up_timing = parts
         self.warm_up_seconds = time.perf_counter() - t0
@@ -269,11 +267,21 @@ class Session:
         stress = [s for w, s in zip(words, analysis.word_stress_scores) if w.error != "inserted"]
         return fluency, analysis.prosody, stress, list(analysis.warnings)
 
-    def _add_feedback(self, result: Assessment, *, l1, reference_audio_dir, coach_url) -> None:
-        from pronscore.feedback.builder import FeedbackEngine, coach_errors
+    def _feedback_engine(self):
+        from pronscore.feedback.builder import FeedbackEngine
 
         if self._feedback is None:
             self._feedback = FeedbackEngine(cmudict=self._cmudict)
+        return self._feedback
+
+    def _swapped_words(self, language: str):
+        """The minimal-pair index that tells when a substitution makes another English word (None otherwise)."""
+        return self._feedback_engine().pair_index if language.lower().split("-")[0] == "en" else None
+
+    def _add_feedback(self, result: Assessment, *, l1, reference_audio_dir, coach_url) -> None:
+        from pronscore.feedback.builder import coach_errors
+
+        self._feedback = self._feedback_engine()
         result.feedback = self._feedback.build(result.words, l1=l1, language=result.language,
                                                reference_audio_dir=Path(reference_audio_dir) if reference_audio_dir else None)
         if coach_url:
@@ -338,35 +346,30 @@ def _update_wcpm(fluency: dict, words: list[WordResult]) -> None:
     fluency["wcpm"] = correct / minutes if minutes > 0 else 0.0
 
 
-# A clear substitution (another phone takes at least CLEAR_SUBSTITUTION_PROB of the
-# substitution posterior) caps the phone score at the GOP heuristic's score plus
-# CLEAR_SUBSTITUTION_MARGIN: the learned scorer discounts hama's evidence on vowels the
-# experts mostly accept, which otherwise hides substitutions a learner must hear about.
-CLEAR_SUBSTITUTION_PROB = 0.9
-CLEAR_SUBSTITUTION_MARGIN = 30.0
-
-
-def _capped_score(score: float, ph: PhoneResult) -> float:
-    top = ph.sounded_like[0] if ph.sounded_like else None
-    if top is not None and top.ipa not in (ph.ipa, DELETION_SYMBOL) and top.prob >= CLEAR_SUBSTITUTION_PROB:
-        return min(score, 100.0 * float(np.exp(ph.gop / 4.0)) + CLEAR_SUBSTITUTION_MARGIN)
-    return score
-
-
-def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtterance, thresholds=None) -> None:
+def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtterance, thresholds=None,
+                  swapped_words=None) -> None:
+    """Scores and error labels onto the words. `swapped_words` (a MinimalPairIndex, English only)
+    enables the meaning-changing substitution cap of scoring/meaning_change.py."""
     from pronscore.scoring.errors import HEURISTIC
+    from pronscore.scoring.meaning_change import meaning_changing_cap
 
     i = 0
     for wi, w in enumerate(words):
         capped = False
-        for ph in w.phones:
+        ipas = [ph.ipa for ph in w.phones]
+        for k, ph in enumerate(w.phones):
             learned = float(s.phone_scores[i])
-            ph.score = _capped_score(learned, ph)
-            capped |= ph.score < learned
+            ph.score = learned
+            top = ph.sounded_like[0] if ph.sounded_like else None
+            if swapped_words is not None and top is not None and top.ipa != DELETION_SYMBOL:
+                cap = meaning_changing_cap(w.text, ipas, k, top.ipa, top.prob, ph.gop, swapped_words)
+                if cap is not None:
+                    ph.score = min(learned, cap)
+                    capped = True
             if s.phone_omitted[i]:
                 ph.error = "omitted"
             i += 1
-        # A capped (clearly substituted) phone pulls the word down to its phones' mean.
+        # A word said as another word scores no higher than its phones' mean.
         acc = float(s.word_accuracy[wi])
         if capped:
             acc = min(acc, float(np.mean([ph.score for ph in w.phones])))

@@ -143,6 +143,21 @@ class MinimalPairIndex:
             self._cache[key] = self._ranked(self._all_pairs(target, heard))
         return self._cache[key][:limit]
 
+    def swapped_word(self, phones_ipa: list[str], position: int, heard_ipa: str) -> str | None:
+        """The common English word the word with pronunciation `phones_ipa` becomes when the phone at
+        `position` is said as `heard_ipa` (cut -> cat for /ʌ/ said as /æ/), or None if it becomes no word
+        or one of its own homophones."""
+        if not 0 <= position < len(phones_ipa) or heard_ipa == DELETED:
+            return None
+        index = self._ensure_index()
+        pron = tuple(normalize_phone(p) for p in phones_ipa)
+        swapped = pron[:position] + (normalize_phone(heard_ipa),) + pron[position + 1:]
+        if swapped == pron:
+            return None
+        own = set(index.words_by_pron.get(pron, ()))
+        others = [w for w in index.words_by_pron.get(swapped, ()) if w not in own]
+        return others[0] if others else None
+
     # --- internals ------------------------------------------------------------
     def _ensure_index(self) -> _Index:
         if self._index is None:
