@@ -515,6 +515,8 @@ def train_speaker_folds(root: str | Path, split: str, out_dir: str | Path, *, fo
         mapping["weights"][str(i)] = path.name
         mapping["reports"][str(i)] = {k: report[k] for k in ("best_val_per", "best_epoch", "epochs_run", "seconds")}
         (out_dir / "folds.json").write_text(json.dumps(mapping, indent=1), encoding="utf-8")
+    # Also when every fold was already there (folds trained by separate processes, then collected).
+    (out_dir / "folds.json").write_text(json.dumps(mapping, indent=1), encoding="utf-8")
     return mapping
 
 
