@@ -281,8 +281,7 @@ class Session:
     def _add_feedback(self, result: Assessment, *, l1, reference_audio_dir, coach_url) -> None:
         from pronscore.feedback.builder import coach_errors
 
-        self._feedback = self._feedback_engine()
-        result.feedback = self._feedback.build(result.words, l1=l1, language=result.language,
+        result.feedback = self._feedback_engine().build(result.words, l1=l1, language=result.language,
                                                reference_audio_dir=Path(reference_audio_dir) if reference_audio_dir else None)
         if coach_url:
             from pronscore.feedback.coach import coach
