@@ -281,8 +281,9 @@ class Session:
     def _add_feedback(self, result: Assessment, *, l1, reference_audio_dir, coach_url) -> None:
         from pronscore.feedback.builder import coach_errors
 
+        ref_dir = Path(reference_audio_dir) if reference_audio_dir else None
         result.feedback = self._feedback_engine().build(result.words, l1=l1, language=result.language,
-                                               reference_audio_dir=Path(reference_audio_dir) if reference_audio_dir else None)
+                                                        reference_audio_dir=ref_dir)
         if coach_url:
             from pronscore.feedback.coach import coach
 
