@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     ta.add_argument("--folds", type=int, default=None, metavar="K",
                     help="train K cross-fitted heads instead of one (--out is then a directory with folds.json): "
                          "head i never hears the speakers of fold i, for `train-scorer --acoustic-folds`")
+    ta.add_argument("--init", default=None, metavar="PATH",
+                    help="fine-tune from this head (.npz; with --folds a directory of fold{i}.npz); it must never "
+                         "have heard the speakers this run validates on or holds out")
+    ta.add_argument("--lr", type=float, default=None,
+                    help="peak learning rate of the one-cycle schedule (default 0.0015)")
 
     s = sub.add_parser("say", help="synthesize reference audio (Piper for English, eSpeak NG otherwise)")
     s.add_argument("text")

@@ -197,7 +197,8 @@ def test_train_help_lists_the_new_flags():
     for flag in ("--cache-dir", "--folds", "--learners", "--limit"):
         assert flag in text
     text = run("train-acoustic", "--help").stdout.decode()
-    for flag in ("--epochs", "--seed", "--val-fraction", "--patience", "--min-epochs", "--threads", "--cache-dir"):
+    for flag in ("--epochs", "--seed", "--val-fraction", "--patience", "--min-epochs", "--threads", "--cache-dir",
+                 "--init", "--lr"):
         assert flag in text
     text = run("bench", "acoustic", "--help").stdout.decode()
     for flag in ("--root", "--split", "--acoustic", "--acoustic-path", "--out", "--limit", "--speakers"):
@@ -225,6 +226,7 @@ def test_train_commands_pass_the_flags_through(monkeypatch, tmp_path):
     assert (a.cache_dir, a.folds, a.learners, a.limit) == ("C", 3, ["lgbm", "ridge"], 7)
     assert cli.main(["train-acoustic", "--root", str(tmp_path), "--out", "h.npz", "--epochs", "2", "--seed", "4",
                      "--val-fraction", "0.2", "--patience", "1", "--min-epochs", "1", "--threads", "2",
-                     "--cache-dir", "E"]) == 0
+                     "--cache-dir", "E", "--init", "start.npz", "--lr", "0.0005"]) == 0
     b = seen["acoustic"]
     assert (b.epochs, b.seed, b.val_fraction, b.patience, b.min_epochs, b.threads, b.cache_dir) == (2, 4, 0.2, 1, 1, 2, "E")
+    assert (b.init, b.lr) == ("start.npz", 0.0005)

@@ -186,6 +186,62 @@ def test_speaker_split_is_disjoint_and_deterministic():
     assert sorted(s for f in folds for s in f) == sorted(set(speakers)) and {len(f) for f in folds} == {4}
 
 
+def _tiny_examples(rng: np.random.Generator, speakers: int = 8) -> list:
+    from pronscore.acoustic.train_head import HeadExample
+
+    out = []
+    for s in range(speakers):
+        for k in range(2):
+            labels = rng.integers(1, len(HEAD_VOCAB), size=4).astype(np.int64)
+            out.append(HeadExample(f"u{s}-{k}", f"s{s}", rng.normal(size=(20, 384)).astype(np.float32),
+                                   labels, np.full(4, 2.0, dtype=np.float32)))
+    return out
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="needs torch (pronscore[train])")
+def test_import_head_weights_inverts_export():
+    import torch
+
+    from pronscore.acoustic.train_head import build_torch_head, export_head_weights, import_head_weights
+
+    torch.manual_seed(1)
+    source = build_torch_head().eval()
+    target = build_torch_head().eval()
+    import_head_weights(target, export_head_weights(source, {}))
+    x, lengths = torch.randn(2, 17, 384), torch.tensor([17, 11])
+    with torch.no_grad():
+        np.testing.assert_allclose(target(x, lengths).numpy(), source(x, lengths).numpy(), atol=1e-5)
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="needs torch (pronscore[train])")
+def test_warm_start_refuses_a_head_that_heard_the_held_out_speakers(tmp_path):
+    from pronscore.acoustic.train_head import speaker_split, train_acoustic
+    from pronscore.errors import CorpusError
+
+    examples = _tiny_examples(np.random.default_rng(0))
+    kwargs = dict(epochs=1, min_epochs=1, progress=False, examples=examples, val_fraction=0.25)
+    first = train_acoustic("tiny", "train", tmp_path / "a.npz", **kwargs)
+    _, val = speaker_split((e.speaker for e in examples), 0.25, 0)
+    assert first["val_speakers"] == val and first["init"] is None
+    # Same split, so the starting head never heard this run's validation speakers: accepted.
+    second = train_acoustic("tiny", "train", tmp_path / "b.npz", init=tmp_path / "a.npz", **kwargs)
+    assert second["init"] == str(tmp_path / "a.npz")
+    assert CtcHeadWeights.load(tmp_path / "b.npz").meta["init"]["path"] == str(tmp_path / "a.npz")
+    # Holding out a speaker the starting head trained on would leak it back in.
+    trained_on = sorted({e.speaker for e in examples} - set(val))[0]
+    with pytest.raises(CorpusError, match="holds out"):
+        train_acoustic("tiny", "train", tmp_path / "c.npz", init=tmp_path / "a.npz",
+                       exclude_speakers=[trained_on], **kwargs)
+    # A head whose metadata does not say what it never heard cannot be checked: refused.
+    weights = CtcHeadWeights.load(tmp_path / "a.npz")
+    weights.meta = {"version": "x"}
+    weights.save(tmp_path / "nometa.npz")
+    with pytest.raises(CorpusError, match="never heard"):
+        train_acoustic("tiny", "train", tmp_path / "d.npz", init=tmp_path / "nometa.npz", **kwargs)
+    with pytest.raises(CorpusError, match="not found"):
+        train_acoustic("tiny", "train", tmp_path / "e.npz", init=tmp_path / "missing.npz", **kwargs)
+
+
 # --------------------------------------------------------------------------- shipped model
 def _synthesize_16k(text: str, tmp_path: Path) -> np.ndarray:
     from piper import PiperVoice

@@ -220,6 +220,35 @@ def export_head_weights(module, meta: dict[str, Any]) -> CtcHeadWeights:
     )
 
 
+def import_head_weights(module, weights: CtcHeadWeights) -> None:
+    """Numpy weights -> torch head (the inverse of export_head_weights; a summed LSTM bias goes to bias_ih)."""
+    torch = _require_torch()
+    if list(weights.vocab) != list(HEAD_VOCAB) or len(weights.lstm) != len(module.fwd):
+        raise CorpusError("the --init head has another vocabulary or depth than the head being trained")
+    state = {"norm.weight": weights.ln_weight, "norm.bias": weights.ln_bias,
+             "proj.weight": weights.proj_weight, "proj.bias": weights.proj_bias,
+             "out.weight": weights.out_weight, "out.bias": weights.out_bias}
+    for k, (w_ih, w_hh, bias) in enumerate(weights.lstm):
+        for d, name in enumerate(("fwd", "bwd")):
+            state[f"{name}.{k}.weight_ih_l0"] = w_ih[d]
+            state[f"{name}.{k}.weight_hh_l0"] = w_hh[d]
+            state[f"{name}.{k}.bias_ih_l0"] = bias[d]
+            state[f"{name}.{k}.bias_hh_l0"] = np.zeros_like(bias[d])
+    module.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in state.items()})
+
+
+def _check_init_unseen(init_meta: dict[str, Any], must_be_unseen: set[str], path: Path) -> None:
+    """A warm start must not bring back speakers this run holds out (validation or cross-fitting fold)."""
+    unseen = set(init_meta.get("val_speakers") or []) | set(init_meta.get("excluded_speakers") or [])
+    if not init_meta.get("val_speakers") and not init_meta.get("excluded_speakers"):
+        raise CorpusError(f"{path}: the head's metadata does not say which speakers it never heard; "
+                          "it cannot be used as --init without leaking held-out speakers")
+    leaked = sorted(must_be_unseen - unseen)
+    if leaked:
+        raise CorpusError(f"{path} was trained on {len(leaked)} speaker(s) this run holds out "
+                          f"(e.g. {', '.join(leaked[:3])}); start from a head that never heard them")
+
+
 def _wildcard_emissions(log_probs, targets, target_lengths, blank: int):
     """[B, T, S] log-probability that a wildcard at target position s emits at frame t:
     the sum over non-blank tokens other than the regular labels at s-1 and s+1."""
@@ -361,12 +390,15 @@ def train_acoustic(root: str | Path, split: str = "train", out: str | Path = "he
                    cache_dir: str | Path = DEFAULT_CACHE_DIR, exclude_speakers: Iterable[str] = (),
                    report_path: str | Path | None = None, progress: bool = True,
                    examples: list[HeadExample] | None = None,
-                   synthetic: list[HeadExample] | None = None) -> dict[str, Any]:
+                   synthetic: list[HeadExample] | None = None,
+                   init: str | Path | None = None) -> dict[str, Any]:
     """Train the head, write its `.npz` to `out` and a report JSON beside it; return the report.
 
     exclude_speakers: speakers left out entirely (cross-fitting folds).
     examples: pre-loaded data (skips audio reading/encoding), for folds and tests.
     synthetic: extra training-only examples (see synth_data.py); never used for validation.
+    init: a head `.npz` to start from (fine-tuning, e.g. adding synthetic speech to a trained head);
+    it must never have heard this run's validation or excluded speakers (checked from its metadata).
     """
     torch = _require_torch()
     torch.set_num_threads(threads)
@@ -388,6 +420,15 @@ def train_acoustic(root: str | Path, split: str = "train", out: str | Path = "he
         raise CorpusError("no usable training utterances (after the speaker split)")
 
     model = build_torch_head()
+    init_meta: dict[str, Any] | None = None
+    if init is not None:
+        init_path = Path(init)
+        if not init_path.is_file():
+            raise CorpusError(f"--init head not found: {init_path}")
+        init_weights = CtcHeadWeights.load(init_path)
+        init_meta = init_weights.meta
+        _check_init_unseen(init_meta, set(val_spk) | excluded, init_path)
+        import_head_weights(model, init_weights)
     optim = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
     steps_per_epoch = len(length_bucketed_batches([0] * len(train), batch_size, np.random.default_rng(0)))
     sched = torch.optim.lr_scheduler.OneCycleLR(optim, max_lr=lr, total_steps=epochs * steps_per_epoch,
@@ -443,6 +484,7 @@ def train_acoustic(root: str | Path, split: str = "train", out: str | Path = "he
         "synthetic_speakers": sorted({e.speaker for e in synthetic or []}),
         "train_speakers": len(train_spk), "val_speakers": val_spk,
         "excluded_speakers": sorted(excluded),
+        "init": str(init) if init is not None else None,
         "train_phones": int(sum(len(e.labels) for e in train)),
         "wildcard_phones": int(sum((e.labels == WILDCARD).sum() for e in train)),
         "train_hours": round(sum(e.vectors.shape[0] for e in train) * 0.02 / 3600, 3),
@@ -453,7 +495,8 @@ def train_acoustic(root: str | Path, split: str = "train", out: str | Path = "he
     }
     meta = {"version": time.strftime("%Y%m%d"), "data": f"{root} split {split}",
             "best_val_per": report["best_val_per"], "best_epoch": best["epoch"],
-            "val_speakers": val_spk, "excluded_speakers": sorted(excluded)}
+            "val_speakers": val_spk, "excluded_speakers": sorted(excluded),
+            "init": {"path": str(init), "version": (init_meta or {}).get("version")} if init is not None else None}
     weights = export_head_weights(model, meta)
     weights.save(out)
     report["bytes"] = out.stat().st_size
@@ -483,13 +526,15 @@ def _evaluate(model, examples: Sequence[HeadExample], batch_size: int) -> dict[s
 
 def train_speaker_folds(root: str | Path, split: str, out_dir: str | Path, *, folds: int = 5, seed: int = 0,
                         cache_dir: str | Path = DEFAULT_CACHE_DIR, progress: bool = True,
-                        resume: bool = True, **train_kwargs: Any) -> dict[str, Any]:
+                        resume: bool = True, init_dir: str | Path | None = None,
+                        **train_kwargs: Any) -> dict[str, Any]:
     """Cross-fitted heads: head i never hears the speakers of fold i.
 
     Writes `fold{i}.npz` (+ report) and `folds.json` ({"utt_to_fold", "fold_speakers",
     "weights"}) to out_dir, so a model trained on head outputs (the scorer) can use
     out-of-fold posteriors for every training utterance. `folds.json` is rewritten
     after each fold, so a partial run is still usable for the folds it finished.
+    init_dir: cross-fitted heads (`fold{i}.npz`) to fine-tune from, fold by fold.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -510,8 +555,11 @@ def train_speaker_folds(root: str | Path, split: str, out_dir: str | Path, *, fo
             mapping["weights"][str(i)] = path.name
             mapping["reports"][str(i)] = {k: report.get(k) for k in ("best_val_per", "best_epoch", "epochs_run", "seconds")}
             continue
+        fold_kwargs = dict(train_kwargs)
+        if init_dir is not None:
+            fold_kwargs["init"] = Path(init_dir) / f"fold{i}.npz"
         report = train_acoustic(root, split, path, seed=seed, exclude_speakers=held_out,
-                                progress=progress, examples=examples, cache_dir=cache_dir, **train_kwargs)
+                                progress=progress, examples=examples, cache_dir=cache_dir, **fold_kwargs)
         mapping["weights"][str(i)] = path.name
         mapping["reports"][str(i)] = {k: report[k] for k in ("best_val_per", "best_epoch", "epochs_run", "seconds")}
         (out_dir / "folds.json").write_text(json.dumps(mapping, indent=1), encoding="utf-8")
@@ -530,6 +578,9 @@ def main_train_acoustic(args) -> dict[str, Any]:
         min_epochs=getattr(args, "min_epochs", 10), threads=getattr(args, "threads", 1),
     )
     cache_dir = getattr(args, "cache_dir", None) or DEFAULT_CACHE_DIR
+    if getattr(args, "lr", None):
+        common["lr"] = float(args.lr)
+    init = getattr(args, "init", None)
     n_synth = int(getattr(args, "synthetic", 0) or 0)
     if n_synth > 0:
         from pronscore.acoustic.synth_data import ENGINES, synthetic_examples
@@ -542,16 +593,16 @@ def main_train_acoustic(args) -> dict[str, Any]:
         if int(folds) < 2:
             raise CorpusError("--folds needs at least 2 folds")
         return train_speaker_folds(args.root, getattr(args, "split", "train"), args.out, folds=int(folds),
-                                   seed=getattr(args, "seed", 0), cache_dir=cache_dir,
+                                   seed=getattr(args, "seed", 0), cache_dir=cache_dir, init_dir=init,
                                    val_fraction=getattr(args, "val_fraction", 0.15), **common)
     return train_acoustic(
         args.root, getattr(args, "split", "train"), args.out, seed=getattr(args, "seed", 0),
-        val_fraction=getattr(args, "val_fraction", 0.15), cache_dir=cache_dir, **common,
+        val_fraction=getattr(args, "val_fraction", 0.15), cache_dir=cache_dir, init=init, **common,
     )
 
 
 __all__ = [
     "BLANK", "HEAD_PHONES", "WILDCARD", "HeadExample", "load_examples", "speaker_split", "speaker_folds",
-    "free_position_edit_distance", "phone_error_rate", "build_torch_head", "export_head_weights",
+    "free_position_edit_distance", "phone_error_rate", "build_torch_head", "export_head_weights", "import_head_weights",
     "ctc_loss_with_wildcards", "train_acoustic", "train_speaker_folds", "main_train_acoustic", "head_log_probs",
 ]

@@ -12,6 +12,7 @@ samples; training reads the same utterances every epoch and for every fold.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,8 @@ class EncoderCache:
             return np.load(path)
         vectors = self.encoder.encode(audio16k)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npy")
+        # A name per process: two trainers encoding the same clip must not rename each other's file.
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
         np.save(tmp, vectors.astype(np.float32))
         tmp.replace(path)  # atomic: a concurrent reader never sees half a file
         return vectors
