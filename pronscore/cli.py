@@ -37,7 +37,8 @@ def _add_text_args(p: argparse.ArgumentParser) -> None:
 #: Learner names of pronscore.scoring.train.LEARNERS (listed here so `--help` stays instant;
 #: tests check the two agree, and train-scorer rejects unknown names).
 SCORER_LEARNERS = ("lgbm", "lgbm+inject", "ridge", "ridge+inject", "lgbm+inject0.3", "transformer",
-                   "lgbm+transformer", "lgbm+inject+transformer")
+                   "lgbm+transformer", "lgbm+inject+transformer", "lgbm+synth", "lgbm+synth+pair", "lgbm+synth+clean",
+                   "lgbm+inject+synth", "lgbm+inject+synth+transformer")
 
 
 def _comma_list(value: str) -> list[str]:
@@ -108,13 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="evidence cache (default ~/.cache/pronscore/features, or $PRONSCORE_FEATURE_CACHE)")
     t.add_argument("--folds", type=int, default=None, help="speaker-disjoint cross-validation folds (default 5)")
     t.add_argument("--learners", type=_comma_list, default=None, metavar="A,B,...",
-                   help="learners to compare, comma-separated (default all): " + ", ".join(SCORER_LEARNERS))
+                   help="learners to compare, comma-separated (default all; the +synth ones only with "
+                        "--synth-errors): " + ", ".join(SCORER_LEARNERS))
     t.add_argument("--limit", type=int, default=None, help="only the first N utterances (quick runs)")
     t.add_argument("--acoustic-folds", default=None, metavar="DIR",
                    help="cross-fitted heads of --acoustic (folds.json from `train-acoustic --folds K`): each "
                         "utterance is analysed by the head that never heard its speaker")
     t.add_argument("--aux-acoustic", default=None, metavar="NAME",
                    help="a second backend whose evidence of the same phones the scorer also reads (e.g. hama)")
+    t.add_argument("--synth-errors", type=int, default=0, metavar="N",
+                   help="training rows from N corpus sentences read by eSpeak NG with one content-word phone "
+                        "replaced by a PanPhon-near phone (label 0) and their clean twins (label 2), for the "
+                        "+synth learners; training-only, cached under --cache-dir (default 0 = off; needs "
+                        "pronscore[espeak])")
     _add_session_args(t)
 
     ta = sub.add_parser("train-acoustic", help="train the Whisper-encoder CTC head (needs pronscore[train,whisper])")

@@ -65,12 +65,14 @@ def _decode_events(events: list[RawEvent], text: str) -> tuple[list[SynthWord], 
 
 
 def synthesize(text: str, *, voice: str = "en-us", rate_wpm: int = 175, pitch: int = 50,
-               pitch_range: int = 50, word_gap_10ms: int = 0, engine: EspeakEngine | None = None) -> Synthesis:
+               pitch_range: int = 50, word_gap_10ms: int = 0, phoneme_input: bool = False,
+               engine: EspeakEngine | None = None) -> Synthesis:
     """Synthesize `text` with eSpeak NG.
 
     rate_wpm: eSpeak's speaking rate (80-450 words per minute); pitch: 0-100 (50 = voice default);
     pitch_range: 0-100 intonation range (0 = monotone, 50 = default);
-    word_gap_10ms: extra pause between words in units of 10 ms.
+    word_gap_10ms: extra pause between words in units of 10 ms;
+    phoneme_input: read eSpeak phoneme mnemonics written inside [[...]] (e.g. "[[s'INk]]").
     Returns float32 audio at eSpeak's native rate (22050 Hz) with word and phoneme onsets.
     The same arguments give the same audio, whatever was synthesised or transcribed before.
     Raises TextError for empty text, out-of-range parameters or an unknown voice.
@@ -82,7 +84,7 @@ def synthesize(text: str, *, voice: str = "en-us", rate_wpm: int = 175, pitch: i
     if not (0 <= pitch <= 100 and 0 <= pitch_range <= 100):
         raise TextError(f"pitch and pitch_range must be within 0-100, got {pitch}, {pitch_range}")
     params = SynthParameters(voice=voice, rate_wpm=rate_wpm, pitch=pitch, pitch_range=pitch_range,
-                             word_gap_10ms=word_gap_10ms)
+                             word_gap_10ms=word_gap_10ms, phoneme_input=phoneme_input)
     raw = (engine or default_engine()).synthesize(text, params)
     audio = (raw.pcm.astype(np.float32) / 32768.0).astype(np.float32)
     return Synthesis(audio, raw.sample_rate, *_decode_events(raw.events, text))

@@ -8,6 +8,10 @@ Steps:
 2. Error injection (self-supervised rows): the real audio is re-analysed against a reference
    where one well-rated phone is replaced by a PanPhon-near English phone, or where a phone
    the speaker never said is inserted. The changed phone is known wrong: label 0.
+   Synthesized errors (`--synth-errors N`, `train_synth.py`): the mirror image, eSpeak NG reads
+   a corpus sentence with one phone replaced; scored against the canonical sentence, that
+   phone is known wrong (label 0), and its clean twin's phones are right (label 2).
+   Training-only rows, added to every fold's training side.
 3. Speaker-disjoint K-fold: every learner is trained on the same folds; predictions are
    made with the exported numpy model exactly as `LearnedScorer` makes them at run time,
    and scored with `pronscore.bench.metrics.score_predictions`.
@@ -23,7 +27,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +35,9 @@ from pronscore.bench.corpus import CorpusUtterance, load_ratings, load_split
 from pronscore.errors import CorpusError, PronscoreError
 from pronscore.scoring.base import UtteranceContext
 from pronscore.scoring.features import FEATURE_VERSION, INVENTORY, EvidenceArrays, context_vector, evidence_arrays
+
+if TYPE_CHECKING:
+    from pronscore.scoring.train_synth import SynthRows
 
 DEFAULT_CACHE_DIR = Path(os.environ.get("PRONSCORE_FEATURE_CACHE", Path.home() / ".cache" / "pronscore" / "features"))
 CACHE_VERSION = 2  # of the stored evidence (independent of FEATURE_VERSION: features are rebuilt from it)
@@ -50,21 +57,10 @@ class CachedUtterance:
 
 
 def _confusables() -> dict[str, list[str]]:
-    """For each English phone, the 3 nearest other English phones by PanPhon feature distance.
+    """For each English phone, the 3 nearest other English phones (see `pronscore.scoring.confusables`)."""
+    from pronscore.scoring.confusables import confusables
 
-    Pairs the corpus treats as the same phone (stressed/unstressed spellings) are skipped:
-    replacing one with the other is not an error.
-    """
-    from pronscore.gop.phoneset import _feature_distance
-
-    same = {frozenset(("ə", "ʌ")), frozenset(("ɚ", "ɝ"))}
-    dist = _feature_distance()
-    out: dict[str, list[str]] = {}
-    for p in INVENTORY:
-        ranked = sorted((dist.weighted_feature_edit_distance(p, q), q) for q in INVENTORY
-                        if q != p and frozenset((p, q)) not in same)
-        out[p] = [q for d, q in ranked if d > 0][:3]
-    return out
+    return confusables()
 
 
 def _utt_rng(utt: str, seed: int) -> np.random.Generator:
@@ -149,22 +145,31 @@ class EvidenceExtractor:
             self.session._add_feedback = lambda *a, **k: None  # feedback text does not feed the scorer
         self.confusables = _confusables()
 
+    def _assess(self, audio: Any, ref, sample_rate: int | None = None) -> tuple[Any, UtteranceContext, dict[str, np.ndarray]]:
+        """(evidence, context, npz dict of the canonical evidence, context vector and word stress)."""
+        self.capture.last = None
+        self.session.assess(audio, ref, sample_rate=sample_rate)
+        ev, ctx, ctx_vec = self.capture.last
+        out = evidence_arrays(ev, len(ref.words)).to_npz_dict("canon/")
+        out["ctx_vec"] = ctx_vec
+        out["word_stress"] = np.array([np.nan if v is None else float(v) for v in ctx.word_stress], dtype=np.float64)
+        return ev, ctx, out
+
+    def extract_clip(self, audio: np.ndarray, ref, sample_rate: int = 16000) -> dict[str, np.ndarray]:
+        """The evidence of a synthesized clip against `ref` (no error injection: the audio carries the error)."""
+        return self._assess(audio, ref, sample_rate)[2]
+
     def extract(self, utt: CorpusUtterance, seed: int) -> dict[str, np.ndarray]:
         from pronscore.bench.so762 import corpus_reference
         from pronscore.gop.analyze import analyze
 
         s = self.session
         ref = corpus_reference(utt)
-        self.capture.last = None
-        s.assess(utt.wav_path, ref)
-        ev, ctx, ctx_vec = self.capture.last
+        ev, ctx, out = self._assess(utt.wav_path, ref)
         post = self.acoustic.last
         inventory = list(ev.inventory_ipa)
         words_ipa = [w.phones for w in ref.words]
         stress = [w.stress for w in ref.words]
-        out = evidence_arrays(ev, len(ref.words)).to_npz_dict("canon/")
-        out["ctx_vec"] = ctx_vec
-        out["word_stress"] = np.array([np.nan if v is None else float(v) for v in ctx.word_stress], dtype=np.float64)
         meta = []
         for j, (new_words, changed, source) in enumerate(_injection_plans(words_ipa, _utt_rng(utt.utt, seed), self.confusables)):
             # Stress marks follow the word's phones: an inserted consonant carries none.
@@ -348,10 +353,16 @@ _RIDGE_ALPHA = {"phone": 10.0, "word": 30.0, "utt": 100.0}
 @dataclass
 class LearnerSpec:
     name: str
-    kind: str  # "lgbm" or "ridge"
+    kind: str  # "lgbm", "ridge", "transformer" or "ensemble"
     use_injection: bool
     params: dict[str, Any]
+    # Rows of synthesized error clips (`--synth-errors`); params["synth_clean"] says which
+    # clean-twin phones join them as label 2: "none", "pair" (the substituted position) or "all".
+    use_synth: bool = False
 
+
+# The clean-twin rule of the combined learners (lgbm+inject+synth...): see train_synth.py.
+SYNTH_CLEAN = "pair"
 
 LEARNERS: dict[str, LearnerSpec] = {
     "lgbm": LearnerSpec("lgbm", "lgbm", False, {}),
@@ -362,6 +373,12 @@ LEARNERS: dict[str, LearnerSpec] = {
     "transformer": LearnerSpec("transformer", "transformer", False, {}),
     "lgbm+transformer": LearnerSpec("lgbm+transformer", "ensemble", False, {}),
     "lgbm+inject+transformer": LearnerSpec("lgbm+inject+transformer", "ensemble", True, {}),
+    "lgbm+synth": LearnerSpec("lgbm+synth", "lgbm", False, {"synth_clean": "none"}, True),
+    "lgbm+synth+pair": LearnerSpec("lgbm+synth+pair", "lgbm", False, {"synth_clean": "pair"}, True),
+    "lgbm+synth+clean": LearnerSpec("lgbm+synth+clean", "lgbm", False, {"synth_clean": "all"}, True),
+    "lgbm+inject+synth": LearnerSpec("lgbm+inject+synth", "lgbm", True, {"synth_clean": SYNTH_CLEAN}, True),
+    "lgbm+inject+synth+transformer": LearnerSpec("lgbm+inject+synth+transformer", "ensemble", True,
+                                                 {"synth_clean": SYNTH_CLEAN}, True),
 }
 
 # Tree sizes per level: phones have tens of thousands of rows, utterances a thousand.
@@ -472,11 +489,14 @@ def _clip(target: str, x: np.ndarray) -> np.ndarray:
     return np.clip(x, lo, hi)
 
 
-def fit_stack(spec: LearnerSpec, rows: list[UttRows], seed: int, inner_folds: int = 3) -> dict[str, Any]:
+def fit_stack(spec: LearnerSpec, rows: list[UttRows], seed: int, inner_folds: int = 3,
+              synth: "SynthRows | None" = None) -> dict[str, Any]:
     """Phone model, word models on the phone model's cross-fitted predictions, utterance models on both.
 
     The word and utterance models must learn from phone predictions as noisy as those they
     will see on new speakers, so their inputs come from inner speaker-disjoint folds.
+    Synthesized-error rows (`synth`, phone level) join every phone model's training side,
+    inner folds included: they belong to no speaker and are never predicted.
     """
     from pronscore.scoring.learned import UTT_TARGETS, WORD_TARGETS
 
@@ -490,6 +510,11 @@ def fit_stack(spec: LearnerSpec, rows: list[UttRows], seed: int, inner_folds: in
             X += [r.injected_X for r in sel]
             y += [np.zeros(len(r.injected_X)) for r in sel]
             w += [np.full(len(r.injected_X), inject_weight) for r in sel]
+        if spec.use_synth and synth is not None:
+            sx, sy = synth.phone_rows(spec.params.get("synth_clean", "none"))
+            X.append(sx)
+            y.append(sy)
+            w.append(np.ones(len(sy)))
         return np.concatenate(X), np.concatenate(y), np.concatenate(w)
 
     folds = speaker_folds([r.item.speaker for r in rows], inner_folds, seed + 1)
@@ -547,7 +572,7 @@ class Fitted:
     meta: dict[str, Any] | None = None
 
 
-def fit_learner(spec: LearnerSpec, rows: list[UttRows], seed: int) -> Fitted:
+def fit_learner(spec: LearnerSpec, rows: list[UttRows], seed: int, synth: "SynthRows | None" = None) -> Fitted:
     if spec.kind == "transformer":
         model, info = fit_transformer(rows, seed)
         return Fitted({}, model, {"architecture": "transformer", "n_layers": TRANSFORMER["layers"],
@@ -555,9 +580,9 @@ def fit_learner(spec: LearnerSpec, rows: list[UttRows], seed: int) -> Fitted:
     if spec.kind == "ensemble":
         # The tree stack and the transformer, predictions averaged at every level.
         model, info = fit_transformer(rows, seed)
-        return Fitted(fit_stack(spec, rows, seed), model, {"architecture": "ensemble", "n_layers": TRANSFORMER["layers"],
+        return Fitted(fit_stack(spec, rows, seed, synth=synth), model, {"architecture": "ensemble", "n_layers": TRANSFORMER["layers"],
                                                            "n_heads": TRANSFORMER["heads"], "training": info})
-    return Fitted(fit_stack(spec, rows, seed), None, {"architecture": "stack"})
+    return Fitted(fit_stack(spec, rows, seed, synth=synth), None, {"architecture": "stack"})
 
 
 def make_scorer(fitted: Fitted, meta: dict[str, Any], phone_calibration=None):
@@ -611,8 +636,10 @@ def summary(metrics: dict[str, Any]) -> float:
 
 
 def cross_validate(spec: LearnerSpec, rows: list[UttRows], ratings: dict[str, Any], k: int, seed: int,
-                   progress: bool = True) -> dict[str, Any]:
-    """Out-of-fold, speaker-disjoint predictions of every utterance, with and without zeroing omitted phones."""
+                   progress: bool = True, synth: "SynthRows | None" = None) -> dict[str, Any]:
+    """Out-of-fold, speaker-disjoint predictions of every utterance, with and without zeroing omitted phones.
+
+    `synth` rows are training-only: every fold's model gets all of them, no fold validates on them."""
     from pronscore.bench.metrics import score_predictions
 
     folds = speaker_folds([r.item.speaker for r in rows], k, seed)
@@ -620,7 +647,7 @@ def cross_validate(spec: LearnerSpec, rows: list[UttRows], ratings: dict[str, An
     t0 = time.perf_counter()
     for f, val in enumerate(folds):
         train = [rows[i] for i in np.setdiff1d(np.arange(len(rows)), val)]
-        fitted = fit_learner(spec, train, seed + 10 * f)
+        fitted = fit_learner(spec, train, seed + 10 * f, synth)
         for zero in (True, False):
             scorer = make_scorer(fitted, {"zero_omitted_phones": zero})
             preds[zero] += predict_rows(scorer, [rows[i] for i in val])
@@ -645,7 +672,8 @@ def train_scorer_cli(args) -> None:
 
     Optional attributes (for scripts): cache_dir, folds (5), learners (names of LEARNERS), limit,
     acoustic_folds (directory of cross-fitted heads for the primary backend), aux_acoustic (a second
-    backend whose evidence of the same phones the scorer also reads).
+    backend whose evidence of the same phones the scorer also reads), synth_errors (N sentences
+    read by eSpeak NG with a deliberate substitution, for the `+synth` learners; 0 = off).
     Writes PATH (the model), PATH with `.report.json` (metrics of every learner compared) and the
     out-of-fold predictions of the chosen learner under the cache directory.
     """
@@ -654,10 +682,16 @@ def train_scorer_cli(args) -> None:
     acoustic = getattr(args, "acoustic", None) or "hama"
     cache_dir = Path(getattr(args, "cache_dir", None) or DEFAULT_CACHE_DIR)
     k = int(getattr(args, "folds", None) or 5)
-    names = list(getattr(args, "learners", None) or LEARNERS)
+    n_synth = int(getattr(args, "synth_errors", 0) or 0)
+    if n_synth < 0:
+        raise CorpusError(f"--synth-errors must be 0 or more, got {n_synth}")
+    # By default the +synth learners run only when there are synthesized rows to learn from.
+    names = list(getattr(args, "learners", None) or [n for n, sp in LEARNERS.items() if n_synth or not sp.use_synth])
     unknown = [n for n in names if n not in LEARNERS]
     if unknown:
         raise CorpusError(f"unknown learner(s) {', '.join(unknown)}; choose from {', '.join(LEARNERS)}")
+    if not n_synth and any(LEARNERS[n].use_synth for n in names):
+        raise CorpusError("the +synth learners need synthesized error clips: add --synth-errors N")
     utts = load_split(args.root, args.split)
     if getattr(args, "limit", None):
         utts = utts[: args.limit]
@@ -687,9 +721,16 @@ def train_scorer_cli(args) -> None:
     print(f"{len(rows)} utterances, {sum(len(r.phone_y) for r in rows)} phones, {n_inj} injected rows, "
           f"{len(speakers)} speakers; evidence in {t_features:.0f}s", file=sys.stderr)
 
+    synth, synth_report = None, None
+    if n_synth:
+        synth, synth_report = synthesized_rows(
+            utts, n_synth, acoustic, getattr(args, "acoustic_path", None), cache_dir, seed, max_seconds, fold_heads,
+            aux, clean=any(LEARNERS[n].use_synth and LEARNERS[n].params.get("synth_clean", "none") != "none"
+                           for n in names), n_features=rows[0].phone_X.shape[1])
+
     results = []
     for name in names:
-        res = cross_validate(LEARNERS[name], rows, ratings, k, seed)
+        res = cross_validate(LEARNERS[name], rows, ratings, k, seed, synth=synth)
         print(f"{name}: mean Pearson {res['summary']:.3f} {json.dumps(_short(res['metrics']))}", file=sys.stderr)
         results.append(res)
     best = max(results, key=lambda r: r["summary"])
@@ -721,7 +762,7 @@ def train_scorer_cli(args) -> None:
               f"top-3 {c['top3']:.3f} of {c['n']} substitutions", file=sys.stderr)
 
     t = time.perf_counter()
-    fitted = fit_learner(spec, rows, seed)
+    fitted = fit_learner(spec, rows, seed, synth)
     t_final = time.perf_counter() - t
     out = Path(args.out)
     meta = {
@@ -732,7 +773,9 @@ def train_scorer_cli(args) -> None:
         "trained_on": {"description": f"{len(rows)} rated utterances of {Path(args.root).resolve().name}/{args.split}, "
                                       f"{len({r.item.speaker for r in rows})} speakers",
                        "utterances": len(rows), "phones": int(sum(len(r.phone_y) for r in rows)),
-                       "injected_rows": n_inj if spec.use_injection else 0},
+                       "injected_rows": n_inj if spec.use_injection else 0,
+                       "synthesized_rows": (len(synth.phone_rows(spec.params.get("synth_clean", "none"))[1])
+                                            if spec.use_synth and synth is not None else 0)},
         "phone_calibration_weight": calib_weight,
         "sounded_like": sounded_like,
         "error_thresholds": thresholds.to_json(),
@@ -751,6 +794,7 @@ def train_scorer_cli(args) -> None:
         "data": {"utterances": len(rows), "speakers": len({r.item.speaker for r in rows}),
                  "phones": int(sum(len(r.phone_y) for r in rows)), "words": int(sum(len(r.word_y) for r in rows)),
                  "injected_phone_rows": n_inj},
+        "synthesized_errors": synth_report,
         "learners": {r["learner"]: {"mean_pearson": r["summary"], "zero_omitted_phones": r["zero_omitted_phones"],
                                     "mean_pearson_other_omission_rule": r["summary_other_omission_rule"],
                                     "pearson": r["metrics"]["pearson"], "mdd": r["metrics"]["mdd"],
@@ -762,11 +806,42 @@ def train_scorer_cli(args) -> None:
         "error_thresholds": {**thresholds.to_json(), "out_of_fold_f1": threshold_f1},
         "model": str(out), "model_bytes": out.stat().st_size,
         "oof_predictions": str(oof_path),
-        "seconds": {"evidence": t_features, "final_fit": t_final, "total": time.perf_counter() - t_start},
+        "seconds": {"evidence": t_features, "synthesized_errors": (synth_report or {}).get("seconds"),
+                    "final_fit": t_final, "total": time.perf_counter() - t_start},
     }
     report_path = out.with_suffix(".report.json")
     report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"chose {spec.name}; wrote {out} ({report['model_bytes'] / 1e6:.1f} MB) and {report_path}", file=sys.stderr)
+
+
+def synthesized_rows(utts: list[CorpusUtterance], n: int, acoustic: str, acoustic_path: str | None, cache_dir: Path,
+                     seed: int, max_seconds: float, fold_heads: str | Path | None, aux: str | None, clean: bool,
+                     n_features: int) -> tuple["SynthRows", dict[str, Any]]:
+    """The `--synth-errors` rows and their report entry (see `train_synth.py`)."""
+    from pronscore.scoring.train_synth import attach_synth_aux, build_synth_cache, synth_rows
+
+    t = time.perf_counter()
+    items, stats = build_synth_cache(utts, n, acoustic, acoustic_path, cache_dir, seed, max_seconds, fold_heads, clean)
+    if aux:
+        # The second backend hears the same clips (its shipped model, as for the utterances).
+        aux_items, aux_stats = build_synth_cache(utts, n, aux, None, cache_dir, seed, max_seconds, None, clean)
+        items = attach_synth_aux(items, aux_items)
+        stats["evidence_s"] += aux_stats["evidence_s"]
+        stats["synth_s"] += aux_stats["synth_s"]
+    synth = synth_rows(items, n_features)
+    seconds = time.perf_counter() - t
+    made = stats["clips_made"]
+    report = {"engine": "eSpeak NG phoneme input, US English voice variants", "sentences_asked": n,
+              "sentences": stats["sentences"], "sentences_without_substitution": stats["no_substitution"],
+              **synth.stats, "clips_computed_this_run": made,
+              "seconds_per_clip_this_run": {"synthesis": stats["synth_s"] / made,
+                                            "evidence_all_backends": stats["evidence_s"] / made}
+              if made else None,
+              "seconds": seconds, "training_only": "added to every fold's training side; never validated on"}
+    print(f"synthesized errors: {synth.stats['wrong_rows']} substituted-phone rows (label 0), "
+          f"{synth.stats['pair_rows']} twin rows, {synth.stats['clean_rows']} clean-phone rows (label 2) from "
+          f"{stats['sentences']} sentences in {seconds:.0f}s", file=sys.stderr)
+    return synth, report
 
 
 def _short(m: dict[str, Any]) -> dict[str, Any]:

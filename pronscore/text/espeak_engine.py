@@ -77,6 +77,7 @@ _INIT_DONT_EXIT = 0x8000  # return an error instead of exit() on failure
 _INIT_OPTIONS = _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA | _INIT_DONT_EXIT
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
+_PHONEMES = 0x100  # espeak_Synth flag: read eSpeak phoneme mnemonics written inside [[...]]
 _EE_OK = 0
 # espeak_PARAMETER
 _RATE, _VOLUME, _PITCH, _RANGE, _PUNCTUATION, _CAPITALS, _WORDGAP = 1, 2, 3, 4, 5, 6, 7
@@ -138,6 +139,8 @@ class SynthParameters:
     pitch_range: int = 50
     word_gap_10ms: int = 0
     volume: int = 100
+    # Read eSpeak phoneme mnemonics inside [[...]] ("[[T'INk]]") instead of spelling them out.
+    phoneme_input: bool = False
 
 
 @dataclass(frozen=True)
@@ -340,7 +343,8 @@ class EspeakEngine:
                 lib.espeak_SetParameter(parameter, int(value), 0)
             self._chunks, self._events = [], []
             try:
-                status = lib.espeak_Synth(buffer, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+                flags = _CHARS_UTF8 | (_PHONEMES if params.phoneme_input else 0)
+                status = lib.espeak_Synth(buffer, len(data), 0, _POS_CHARACTER, 0, flags, None, None)
                 if status != _EE_OK:
                     raise PronscoreError(f"eSpeak NG synthesis failed with status {status}")
                 pcm = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
