@@ -223,18 +223,21 @@ class Session:
     # -- parts --------------------------------------------------------------------------
     def _candidates_of(self, ev: UtteranceEvidence, aux_ev: UtteranceEvidence | None) -> list[list[Candidate]]:
         """"Sounded like" per phone (see gop/sounded_like.py): views mixed as the scorer file says."""
-        from pronscore.gop.sounded_like import ConfusionPrior, mix_views, rank_candidates, view_distribution
+        from pronscore.gop.sounded_like import CandidateRanker, ConfusionPrior, rank_views, view_distribution
 
         cfg = getattr(self.scorer, "meta", {}).get("sounded_like") or {}
         prior = ConfusionPrior.from_json(cfg.get("prior"))
+        ranker = CandidateRanker.from_json(cfg.get("ranker"))
         w_primary, w_aux = (float(x) for x in cfg.get("view_weights", (1.0, 0.0)))
+        # The ranker reads the second view's probabilities even where it gives the target no weight.
+        use_aux = aux_ev is not None and (w_aux > 0 or ranker is not None)
         out = []
         for i, p in enumerate(ev.phones):
             views = [(view_distribution(ev.inventory_ipa, p.substitution, p.deletion_prob), w_primary)]
-            if aux_ev is not None and w_aux > 0:
+            if use_aux:
                 a = aux_ev.phones[i]
                 views.append((view_distribution(aux_ev.inventory_ipa, a.substitution, a.deletion_prob), w_aux))
-            out.append(rank_candidates(mix_views(views), p.ipa, prior))
+            out.append(rank_views(views, p.ipa, prior, ranker))
         return out
 
     def _inventory(self, language: str) -> list[str]:

@@ -58,3 +58,62 @@ def test_fit_prefers_the_view_that_hears_the_substitution():
     assert fit["validation"]["chosen"]["top1"] == pytest.approx(1.0)
     r = evaluate(ex, {}, 0.0, 0.0)
     assert r["top1"] == 0  # the first view alone always names the target
+
+
+# --------------------------------------------------------------------------- learned ranker
+def _ranker_examples(n=80, seed=0):
+    """View 0 is noise among three phones; view 1 names the phone heard (or ∅) at 0.4-0.6."""
+    rng = np.random.default_rng(seed)
+    ex = []
+    for i in range(n):
+        heard = ["s", "f", "t", "∅"][i % 4]
+        noise = rng.dirichlet(np.ones(4))
+        v0 = {"θ": 0.4, "s": 0.6 * noise[0], "f": 0.6 * noise[1], "t": 0.6 * noise[2], "∅": 0.6 * noise[3]}
+        p = rng.uniform(0.4, 0.6)
+        rest = [x for x in ("s", "f", "t", "∅") if x != heard]
+        v1 = {"θ": 0.3, heard: 0.7 * p} | {x: 0.7 * (1 - p) / 3 for x in rest}
+        ex.append(HeardPhone(f"spk{i % 8}", "θ", heard, [v0, v1]))
+    return ex
+
+
+def test_ranker_keeps_the_target_mass_and_shares_the_rest():
+    from pronscore.gop.sounded_like import RANKER_FEATURES_TWO_VIEWS, CandidateRanker, rank_views
+
+    w = np.zeros(len(RANKER_FEATURES_TWO_VIEWS))
+    w[RANKER_FEATURES_TWO_VIEWS.index("log_p_view1")] = 1.0
+    ranker = CandidateRanker(RANKER_FEATURES_TWO_VIEWS, w)
+    views = [({"θ": 0.5, "f": 0.4, "s": 0.1}, 0.5), ({"θ": 0.3, "s": 0.6, "f": 0.1}, 0.5)]
+    dist = ranker.distribution(views, "θ")
+    assert dist["θ"] == pytest.approx(0.4) and sum(dist.values()) == pytest.approx(1.0)
+    assert dist["s"] > dist["f"]  # the second view decides among the other phones
+    ranked = rank_views(views, "θ", ranker=ranker)
+    assert [c.ipa for c in ranked][:2] == ["s", "θ"] or [c.ipa for c in ranked][0] == "θ"
+    again = CandidateRanker.from_json(ranker.to_json())
+    assert again.distribution(views, "θ") == pytest.approx(dist)
+    # Without a ranker: the mixture and prior path, unchanged.
+    assert rank_views(views, "θ") == rank_candidates(mix_views(views), "θ")
+
+
+def test_fitted_ranker_trusts_the_informative_view():
+    from pronscore.scoring.train_sounded_like import evaluate_ranker, fit_ranker
+
+    ex = _ranker_examples()
+    ranker = fit_ranker(ex, confusion_counts((e.target, e.heard) for e in ex), 0.5, 1.0)
+    names = list(ranker.feature_names)
+    assert ranker.weights[names.index("log_p_view1")] > abs(ranker.weights[names.index("log_p_view0")])
+    held_out = _ranker_examples(seed=1)
+    r = evaluate_ranker(held_out, ranker, 0.5)
+    assert r["top1"] / r["substitutions"] > 0.9 and r["deletion_top1"] / r["deletions"] > 0.9
+
+
+def test_fit_chooses_the_ranker_only_without_losing_deletions():
+    ex = _ranker_examples()
+    folds = [np.array([i for i in range(len(ex)) if i % 8 in (f, f + 4)]) for f in range(4)]
+    fit = fit_sounded_like(ex, folds)
+    val = fit["validation"]
+    best_mixture = max(val["grid"], key=lambda r: r["top1"] + r["top3"])
+    chosen = val["chosen"]
+    assert chosen["deletion_top1"] >= best_mixture["deletion_top1"]
+    assert chosen["top1"] + chosen["top3"] >= best_mixture["top1"] + best_mixture["top3"]
+    assert (fit.get("ranker") is not None) == (chosen["method"] == "ranker")
+    assert len(val["ranker_grid"]) == 25

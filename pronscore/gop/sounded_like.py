@@ -15,10 +15,18 @@ than one model's raw posterior:
    (`prior(heard | target) ** beta`, counts from expert-annotated substitutions, smoothed);
    the target's own probability and the deletion's are left as the acoustics gave them,
    so a correctly said phone still lists itself first.
+4. **A learned ranker** (`CandidateRanker`, when the scorer file has one) replaces 3: the
+   target keeps its mixed probability, and the rest of the mass (other phones *and* ∅) is
+   shared out by a log-linear model over each candidate's log probability in every view,
+   its log prior, whether it is the deletion, and its PanPhon distance from the target,
+   fitted on expert-annotated substitutions and deletions (scoring/train_sounded_like.py).
+   A log-linear mix lets a view that is confident about *which* phone was said outweigh
+   one that only knows the target was missed, and weighs ∅ against the phones on data.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 import numpy as np
@@ -112,3 +120,84 @@ def confusion_counts(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, fl
         row = out.setdefault(target, {})
         row[heard] = row.get(heard, 0.0) + 1.0
     return out
+
+
+# --------------------------------------------------------------------------- learned ranker
+RANKER_FEATURES_ONE_VIEW = ("log_p_view0", "log_prior", "is_deletion", "feature_distance")
+RANKER_FEATURES_TWO_VIEWS = ("log_p_view0", "log_p_view1", "log_p_mix", "log_prior", "is_deletion", "feature_distance")
+_LOG_FLOOR = 1e-4  # probabilities below this carry no ranking information (and log(0) is -inf)
+
+
+@lru_cache(maxsize=4096)
+def phone_distance(a: str, b: str) -> float:
+    """PanPhon weighted feature edit distance between two IPA phones (a pure function, so cached)."""
+    from pronscore.gop.phoneset import _feature_distance
+
+    try:
+        return float(_feature_distance().weighted_feature_edit_distance(a, b))
+    except Exception:  # a symbol PanPhon cannot segment: as far as any two phones get
+        return 10.0
+
+
+@dataclass
+class CandidateRanker:
+    """Log-linear ranking of a phone's non-target candidates (see the module docstring, point 4)."""
+
+    feature_names: tuple[str, ...]
+    weights: np.ndarray
+    counts: dict[str, dict[str, float]] = field(default_factory=dict)
+    alpha: float = 5.0
+
+    def candidate_features(self, views: list[dict[str, float]], mixed: dict[str, float], target: str,
+                           labels: list[str]) -> np.ndarray:
+        """[len(labels), len(feature_names)]: views and mixed are already merged per phoneme."""
+        row = self.counts.get(target, {})
+        phones = [lab for lab in labels if lab != DELETION]
+        total = sum(row.get(lab, 0.0) for lab in phones)
+        smooth = self.alpha / max(len(phones), 1)
+        is_del = np.array([lab == DELETION for lab in labels], dtype=np.float64)
+        columns = {
+            "log_p_mix": np.log(np.array([mixed.get(lab, 0.0) for lab in labels]) + _LOG_FLOOR),
+            "log_prior": np.where(is_del > 0, 0.0, np.log(
+                (np.array([row.get(lab, 0.0) for lab in labels]) + smooth) / (total + self.alpha))),
+            "is_deletion": is_del,
+            "feature_distance": np.array([0.0 if lab == DELETION else phone_distance(target, lab) for lab in labels]),
+        }
+        for v, dist in enumerate(views):
+            columns[f"log_p_view{v}"] = np.log(np.array([dist.get(lab, 0.0) for lab in labels]) + _LOG_FLOOR)
+        return np.stack([columns[name] for name in self.feature_names], axis=1)
+
+    def distribution(self, views: list[tuple[dict[str, float], float]], target: str) -> dict[str, float]:
+        """The target's mixed probability, and the remaining mass shared out by the model."""
+        mixed = merge_phonemes(mix_views(views), target)
+        merged = [merge_phonemes(d, target) for d, _ in views]
+        same = _PARTNER.get(target)
+        labels = sorted({lab for d in merged for lab in d} - {target, same})
+        p_target = mixed.get(target, 0.0) + (mixed.get(same, 0.0) if same else 0.0)
+        out = {target: p_target}
+        if labels:
+            score = self.candidate_features([d for d in merged], mixed, target, labels) @ self.weights
+            share = np.exp(score - score.max())
+            out |= dict(zip(labels, (share / share.sum() * max(1.0 - p_target, 0.0)).tolist()))
+        return out
+
+    def to_json(self) -> dict:
+        return {"feature_names": list(self.feature_names), "weights": [float(w) for w in self.weights],
+                "counts": self.counts, "alpha": self.alpha}
+
+    @classmethod
+    def from_json(cls, d: dict | None) -> "CandidateRanker | None":
+        if not d:
+            return None
+        return cls(feature_names=tuple(d["feature_names"]), weights=np.asarray(d["weights"], dtype=np.float64),
+                   counts={t: {h: float(v) for h, v in row.items()} for t, row in d.get("counts", {}).items()},
+                   alpha=float(d.get("alpha", 5.0)))
+
+
+def rank_views(views: list[tuple[dict[str, float], float]], target: str, prior: ConfusionPrior | None = None,
+               ranker: CandidateRanker | None = None, k: int = 3) -> list[Candidate]:
+    """The top-k candidates from one or two views: the learned ranker if given, else mix + prior."""
+    if ranker is None:
+        return rank_candidates(mix_views(views), target, prior, k)
+    ranked = sorted(ranker.distribution(views, target).items(), key=lambda kv: -kv[1])[:k]
+    return [Candidate(ipa=lab, prob=float(p)) for lab, p in ranked if p > MIN_PROB]
