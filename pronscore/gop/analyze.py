@@ -130,10 +130,15 @@ def analyze(post: Posteriors, words_ipa: list[list[str]], words_stress: list[lis
         tshare[p0:p1] = res.target_share
         log_canon += res.log_p_canonical
 
+    # The path never goes back to an earlier state, so the frames of label i (state 2i+1)
+    # are one run, found by binary search.
     frame_tokens = np.asarray(path)
+    label_states = 2 * np.arange(n) + 1
+    run_lo = np.searchsorted(frame_tokens, label_states, side="left")
+    run_hi = np.searchsorted(frame_tokens, label_states, side="right")
     phones: list[PhoneEvidence] = []
     for i in range(n):
-        sel = np.nonzero(frame_tokens == 2 * i + 1)[0]
+        sel = np.arange(run_lo[i], run_hi[i])
         mean_lp = float(lp[sel, labels[i]].mean()) if len(sel) else float(lp[:, labels[i]].max())
         phones.append(PhoneEvidence(
             word_index=int(word_of_phone[i]), phone_index=pos_in_word[i], ipa=flat_ipa[i], mapping=flat_maps[i],

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pronscore.gop.ctc import build_graph, ctc_backward, ctc_forward
+from pronscore.gop.ctc import edit_passes
 
 
 @dataclass
@@ -64,22 +64,16 @@ def gop_sfsd(log_probs: np.ndarray, accepted: list[tuple[int, ...]], blank_id: i
     W = lp.shape[1] - 1
     labels = [set_id[a] if len(a) > 1 else 1 + a[0] for a in accepted]
 
-    seqs = [labels]
-    seqs += [labels[:i] + [W] + labels[i + 1 :] for i in range(n)]
-    seqs += [labels[:i] + labels[i + 1 :] for i in range(n)]
-    graph = build_graph(seqs, 0, wildcard_id=W)
-    keep = np.zeros(len(seqs), dtype=np.int64)
-    keep[1 : n + 1] = 2 * np.arange(n) + 1  # the wildcard's state in each wildcard variant
-    loglik, alpha_w = ctc_forward(lp, graph, keep=keep)
-    log_canon = float(loglik[0])
-    log_wild = loglik[1 : n + 1]
-    log_del = loglik[n + 1 :]
+    # The canonical sequence, position i as the wildcard, position i deleted (every i).
+    # And the forward/backward values at the wildcard state, for its occupancy.
+    passes = edit_passes(lp, labels, 0, W)
+    log_canon = passes.loglik_canonical
+    log_wild = passes.loglik_substituted
+    log_del = passes.loglik_deleted
     gop = log_canon - np.logaddexp(log_wild, log_del)
 
-    wild_graph = build_graph(seqs[1 : n + 1], 0, wildcard_id=W)
-    beta_w = ctc_backward(lp, wild_graph, keep=keep[1 : n + 1])  # [T, N]
     # occupancy gamma_t(i) = alpha * beta / emission / P(variant i)
-    log_gamma = alpha_w[:, 1 : n + 1] + beta_w - wild[:, None] - log_wild[None, :]
+    log_gamma = passes.alpha_substituted + passes.beta_substituted - wild[:, None] - log_wild[None, :]
     gamma = np.exp(np.clip(log_gamma, -80.0, 0.0)).astype(np.float64)
     share = np.exp(inv_lp - wild[:, None]).astype(np.float64)  # [T, K]
     occupancy = gamma.sum(axis=0)
