@@ -205,10 +205,6 @@ class Session:
 
             self._vad = VoiceActivityDetector()
         lap("vad_s")
-        from pronscore.audio.resample import warm_up as warm_up_resampler
-
-        warm_up_resampler()
-        lap("resampler_s")
         default_syllable_counter()  # the PanPhon table, shared with the feedback's articulation
         lap("panphon_s")
         for mapper in (self.mapper, self.aux_mapper):

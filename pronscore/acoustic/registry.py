@@ -6,9 +6,9 @@ from pathlib import Path
 from pronscore.acoustic.base import AcousticModel
 from pronscore.errors import ModelNotFoundError
 
-# hama stays the default while whisper-ctc's head still hears the words it was trained on
-# (Piper "sink" decodes as "think"; README, Measured): clear substitutions must be caught.
-DEFAULT_ACOUSTIC = "hama"
+# whisper-ctc (our CTC head on the Whisper-tiny encoder, with hama as the scorer's second view) is the
+# default: it tracks expert ratings far better than hama alone (README, Measured); hama stays selectable.
+DEFAULT_ACOUSTIC = "whisper-ctc"
 BACKENDS = ("hama", "whisper-ctc", "hf-ctc", "onnx-ctc")
 #: Backends that run a model the user keeps locally; they have no default model, so a path is required.
 PATH_BACKENDS = {

@@ -62,12 +62,6 @@ def resample(mono: np.ndarray, source_rate: int, target_rate: int = MODEL_SAMPLE
     return resampled.astype(np.float32)
 
 
-def warm_up() -> None:
-    """Import the resampler now (scipy.signal, ~0.4 s), so the first clip recorded at another
-    rate than 16 kHz (44.1 and 48 kHz microphones, 22.05 kHz synthesis) does not pay for it."""
-    from scipy.signal import resample_poly  # noqa: F401
-
-
 def to_mono_16k(frames: np.ndarray, source_rate: int) -> np.ndarray:
     """Downmix ``(n, channels)`` audio and resample it to 16 kHz float32 mono."""
     return resample(downmix(frames), source_rate, MODEL_SAMPLE_RATE)

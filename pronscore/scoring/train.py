@@ -758,8 +758,10 @@ def train_scorer_cli(args) -> None:
     sounded_like = fit_sounded_like(heard, speaker_folds([h.speaker for h in heard], k, seed)) if heard else None
     if sounded_like:
         c = sounded_like["validation"]["chosen"]
-        print(f"sounded like: aux weight {c['aux_weight']}, prior beta {c['beta']}: top-1 {c['top1']:.3f}, "
-              f"top-3 {c['top3']:.3f} of {c['n']} substitutions", file=sys.stderr)
+        how = (f"learned ranker, deletion weight {c['deletion_weight']}" if c.get("method") == "ranker"
+               else f"mixture, prior beta {c['beta']}")
+        print(f"sounded like: {how}, aux weight {c['aux_weight']}: top-1 {c['top1']:.3f}, top-3 {c['top3']:.3f} of "
+              f"{c['n']} substitutions, deletion top-1 {c['deletion_top1']:.3f} of {c['n_deletions']}", file=sys.stderr)
 
     t = time.perf_counter()
     fitted = fit_learner(spec, rows, seed, synth)
