@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from pronscore.acoustic.base import Posteriors, log_softmax
+from pronscore.acoustic.windows import quiet_cut_points
 from pronscore.errors import MissingDependencyError, ModelError
 
 # Tokens of hama's vocabulary that are not phones: CTC blank, word boundary, padding,
@@ -21,6 +22,7 @@ _NON_PHONE_TOKENS = {"<pad>", "<sos>", "<eos>", "<unk>", " ", "%", ",", "<wb>", 
 # hama's first emission of a phone comes a median 53 ms after the phone's onset in eSpeak NG
 # speech whose phone timings are known (measured on two 40-phone sentences); shift by two frames.
 HAMA_TIME_OFFSET_S = -0.04
+MAX_WINDOW_SAMPLES = 15 * 16000
 
 
 class HamaAcousticModel:
@@ -42,6 +44,7 @@ class HamaAcousticModel:
         self._special = frozenset(i for i, t in enumerate(self._vocab) if t in _NON_PHONE_TOKENS)
         self._frame_s = ASR_OUTPUT_FRAME_SAMPLES / float(self._model.model_sample_rate)
         self._sample_rate = int(self._model.model_sample_rate)
+        self._frame_samples = int(ASR_OUTPUT_FRAME_SAMPLES)
 
     @property
     def vocab(self) -> list[str]:
@@ -50,6 +53,21 @@ class HamaAcousticModel:
     def posteriors(self, audio: np.ndarray, sample_rate: int = 16000) -> Posteriors:
         if sample_rate != self._sample_rate:
             raise ValueError(f"hama expects {self._sample_rate} Hz audio, got {sample_rate}")
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        # Long clips in windows of at most 15 s, cut in quiet stretches: the engine's memory grows
+        # faster than linearly with length (+100 MB for one 60 s pass). Each window gives one frame
+        # per 320 samples plus one for its end; all but the last window drop that end frame, so
+        # the frames line up with a single pass over the clip.
+        cuts = quiet_cut_points(audio, MAX_WINDOW_SAMPLES, step=self._frame_samples)
+        pieces = []
+        for k, (a, b) in enumerate(zip(cuts[:-1], cuts[1:])):
+            lp = self._run(audio[a:b])
+            pieces.append(lp if k == len(cuts) - 2 else lp[: (b - a) // self._frame_samples])
+        lp = pieces[0] if len(pieces) == 1 else np.concatenate(pieces, axis=0)
+        return Posteriors(log_probs=lp, vocab=self._vocab, frame_s=self._frame_s,
+                          blank_id=self._blank_id, special_ids=self._special, time_offset_s=HAMA_TIME_OFFSET_S)
+
+    def _run(self, audio: np.ndarray) -> np.ndarray:
         wav = np.ascontiguousarray(audio, dtype=np.float32).reshape(1, -1)
         m = self._model
         log_probs, out_lengths = m.session.run(
@@ -59,9 +77,7 @@ class HamaAcousticModel:
         n = int(np.asarray(out_lengths).reshape(-1)[0])
         # The engine's outputs are log-softmax already up to float error; renormalise so every
         # row is an exact log distribution (the GOP ratios rely on it).
-        lp = log_softmax(np.asarray(log_probs[0, :n], dtype=np.float32))
-        return Posteriors(log_probs=lp, vocab=self._vocab, frame_s=self._frame_s,
-                          blank_id=self._blank_id, special_ids=self._special, time_offset_s=HAMA_TIME_OFFSET_S)
+        return log_softmax(np.asarray(log_probs[0, :n], dtype=np.float32))
 
     def info(self) -> dict[str, Any]:
         return {"acoustic": self.name, "acoustic_version": self._version, "acoustic_license": "Apache-2.0",

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from pronscore.acoustic.whisper_mel import DEFAULT_PADDING, WhisperLogMel
+from pronscore.acoustic.windows import quiet_cut_points
 from pronscore.errors import AudioError, MissingDependencyError, ModelNotFoundError
 
 SAMPLE_RATE = 16000
@@ -44,6 +45,10 @@ def audio_sha1(audio: np.ndarray) -> str:
     """Content key of a clip: SHA-1 of its float32 samples (same audio, same key)."""
     samples = np.ascontiguousarray(audio, dtype=np.float32)
     return hashlib.sha1(samples.tobytes()).hexdigest()
+
+
+#: Longest window the encoder runs on at once: 15 s of 10 ms mel frames (Whisper's table covers 30 s).
+MAX_WINDOW_MEL_FRAMES = 1500
 
 
 class WhisperEncoder:
@@ -86,12 +91,17 @@ class WhisperEncoder:
         if audio.size < 2 * HOP_SAMPLES:
             raise AudioError(f"audio too short for the Whisper encoder: {audio.size} samples")
         mel = self.log_mel(audio)
-        max_frames = 3000  # Whisper's positional table covers 30 s
-        if mel.shape[1] > max_frames:
-            # Encode in 30 s windows; the head is bidirectional over the whole sequence anyway.
-            parts = [self._encode_mel(mel[:, i:i + max_frames]) for i in range(0, mel.shape[1], max_frames)]
-            return np.concatenate(parts, axis=0)
-        return self._encode_mel(mel)
+        if mel.shape[1] <= MAX_WINDOW_MEL_FRAMES:
+            return self._encode_mel(mel)
+        # Longer clips: windows of at most 15 s cut in quiet stretches (acoustic/windows.py), at
+        # multiples of 320 samples = an even number of mel frames, as the encoder's stride-2
+        # convolution needs; the head is bidirectional over the whole sequence anyway. 15 s rather
+        # than Whisper's 30 s: self-attention memory grows with the square of the window (a 30 s
+        # window peaks about 70 MB higher), and the head was trained on clips shorter than 15 s.
+        cuts = [c // HOP_SAMPLES for c in quiet_cut_points(audio, MAX_WINDOW_MEL_FRAMES * HOP_SAMPLES, step=2 * HOP_SAMPLES)]
+        cuts[-1] = mel.shape[1]
+        parts = [self._encode_mel(mel[:, a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+        return np.concatenate(parts, axis=0)
 
     def _encode_mel(self, mel: np.ndarray) -> np.ndarray:
         # Contiguous copy: a 30 s window sliced out of a longer mel is a strided view, which StorageView rejects.
