@@ -123,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "+synth learners; training-only, cached under --cache-dir (default 0 = off; needs "
                         "pronscore[espeak])")
     _add_session_args(t)
+    # hama by default: the default whisper-ctc head was trained on speechocean762, so its evidence on
+    # the corpus is too clean to learn from; whisper-ctc needs --acoustic-folds (cross-fitted heads).
+    t.set_defaults(acoustic="hama")
+    for action in t._actions:
+        if action.dest == "acoustic":
+            action.help = (f"acoustic backend: {', '.join(BACKENDS)} (default hama; whisper-ctc needs "
+                           "--acoustic-folds or --acoustic-path, see README)")
 
     ta = sub.add_parser("train-acoustic", help="train the Whisper-encoder CTC head (needs pronscore[train,whisper])")
     ta.add_argument("--root", required=True, help="a directory in the speechocean762 layout")

@@ -224,9 +224,16 @@ def test_train_commands_pass_the_flags_through(monkeypatch, tmp_path):
                      "--learners", "lgbm, ridge", "--limit", "7"]) == 0
     a = seen["scorer"]
     assert (a.cache_dir, a.folds, a.learners, a.limit) == ("C", 3, ["lgbm", "ridge"], 7)
+    assert a.acoustic == "hama"  # not the default whisper-ctc head, which was trained on the corpus
     assert cli.main(["train-acoustic", "--root", str(tmp_path), "--out", "h.npz", "--epochs", "2", "--seed", "4",
                      "--val-fraction", "0.2", "--patience", "1", "--min-epochs", "1", "--threads", "2",
                      "--cache-dir", "E", "--init", "start.npz", "--lr", "0.0005"]) == 0
     b = seen["acoustic"]
     assert (b.epochs, b.seed, b.val_fraction, b.patience, b.min_epochs, b.threads, b.cache_dir) == (2, 4, 0.2, 1, 1, 2, "E")
     assert (b.init, b.lr) == ("start.npz", 0.0005)
+
+
+def test_train_scorer_refuses_the_shipped_whisper_head_without_folds(tmp_path):
+    res = run("train-scorer", "--root", str(tmp_path), "--out", str(tmp_path / "m.npz"), "--acoustic", "whisper-ctc")
+    err = res.stderr.decode()
+    assert res.returncode != 0 and "--acoustic-folds" in err and "Traceback" not in err
