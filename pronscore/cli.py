@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="learners to compare, comma-separated (default all; the +synth ones only with "
                         "--synth-errors): " + ", ".join(SCORER_LEARNERS))
     t.add_argument("--limit", type=int, default=None, help="only the first N utterances (quick runs)")
+    t.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes extracting the evidence (default: one per CPU, at most 4)")
     t.add_argument("--acoustic-folds", default=None, metavar="DIR",
                    help="cross-fitted heads of --acoustic (folds.json from `train-acoustic --folds K`): each "
                         "utterance is analysed by the head that never heard its speaker")

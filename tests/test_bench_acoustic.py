@@ -7,6 +7,7 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from pronscore.bench.acoustic import (
@@ -237,3 +238,18 @@ def test_train_scorer_refuses_the_shipped_whisper_head_without_folds(tmp_path):
     res = run("train-scorer", "--root", str(tmp_path), "--out", str(tmp_path / "m.npz"), "--acoustic", "whisper-ctc")
     err = res.stderr.decode()
     assert res.returncode != 0 and "--acoustic-folds" in err and "Traceback" not in err
+
+
+def test_parallel_evidence_equals_one_process(tiny_corpus, tmp_path):
+    from pronscore.bench.corpus import load_split
+    from pronscore.scoring.train import build_cache
+
+    utts = load_split(tiny_corpus, "test")
+    one = build_cache(utts, "hama", None, tmp_path / "one", progress=False, workers=1)
+    two = build_cache(utts, "hama", None, tmp_path / "two", progress=False, workers=2)
+    assert [i.utt for i in one] == [i.utt for i in two] == [u.utt for u in utts]
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a.evidence.gop, b.evidence.gop)
+        np.testing.assert_array_equal(a.ctx_vec, b.ctx_vec)
+        assert len(a.injected) == len(b.injected)
+    assert not list((tmp_path / "two").rglob("*.tmp.npz"))  # every worker's file renamed into place

@@ -235,9 +235,39 @@ def cache_name(acoustic: str, fold_heads: str | Path | None) -> str:
     return acoustic if fold_heads is None else f"{acoustic}@{Path(fold_heads).name}"
 
 
+# Extractors of one worker process (see _extract_to_cache): each model is loaded once per worker.
+# Only ever filled inside pool workers, never in the process that calls build_cache.
+_WORKER_EXTRACTORS: dict[tuple[str, str | None], "EvidenceExtractor"] = {}
+
+
+def _save_evidence(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # per process: parallel workers never share one
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+
+
+def _extract_to_cache(job: tuple) -> tuple[str, str | None]:
+    """Pool worker: one utterance's evidence into the cache; (utterance id, error message or None)."""
+    utt, acoustic, model_path, max_seconds, seed, path = job
+    key = (acoustic, model_path)
+    if key not in _WORKER_EXTRACTORS:
+        _WORKER_EXTRACTORS[key] = EvidenceExtractor(acoustic, model_path, max_seconds)
+    try:
+        arrays = _WORKER_EXTRACTORS[key].extract(utt, seed)
+    except PronscoreError as exc:
+        return utt.utt, str(exc)
+    _save_evidence(Path(path), arrays)
+    return utt.utt, None
+
+
+def default_workers() -> int:
+    """Evidence workers: one per CPU, at most 4 (each holds its own models, ~0.3-0.5 GB)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def build_cache(utts: list[CorpusUtterance], acoustic: str, acoustic_path: str | None, cache_dir: Path,
                 seed: int = 0, max_seconds: float = 300.0, progress: bool = True,
-                fold_heads: str | Path | None = None) -> list[CachedUtterance]:
+                fold_heads: str | Path | None = None, workers: int = 1) -> list[CachedUtterance]:
     """Evidence for every utterance, computed once and reused; unreadable files are skipped and reported.
 
     fold_heads: a directory of cross-fitted heads (see `load_fold_heads`); each utterance is then
@@ -251,15 +281,37 @@ def build_cache(utts: list[CorpusUtterance], acoustic: str, acoustic_path: str |
     extractors: dict[str | None, EvidenceExtractor] = {}
     name = cache_name(acoustic, fold_heads)
     (Path(cache_dir) / name).mkdir(parents=True, exist_ok=True)
+
+    def model_path_of(utt: CorpusUtterance) -> str | None:
+        if head_of is None:
+            return acoustic_path
+        if utt.utt not in head_of:
+            raise CorpusError(f"no cross-fitted head covers utterance {utt.utt} ({fold_heads}/folds.json)")
+        return str(head_of[utt.utt])
+
+    failed: dict[str, str] = {}
+    missing = [u for u in utts if not cache_path(cache_dir, name, u.utt).is_file()]
+    if workers > 1 and len(missing) > 1:
+        # The acoustic models run one thread each: a process per CPU fills the cache about
+        # `workers` times faster. "spawn": the native model engines are not fork-safe.
+        import multiprocessing
+
+        jobs = [(u, acoustic, model_path_of(u), max_seconds, seed, str(cache_path(cache_dir, name, u.utt)))
+                for u in missing]
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            for utt_id, error in tqdm(pool.imap_unordered(_extract_to_cache, jobs, chunksize=4), total=len(jobs),
+                                      desc=f"evidence ({name}, {workers} workers)", disable=not progress,
+                                      file=sys.stderr):
+                if error is not None:
+                    failed[utt_id] = error
     for utt in tqdm(utts, desc=f"evidence ({name})", disable=not progress, file=sys.stderr):
         path = cache_path(cache_dir, name, utt.utt)
+        if utt.utt in failed:
+            print(f"{utt.utt}: skipped: {failed[utt.utt]}", file=sys.stderr)
+            continue
         item = load_cached(path, utt)
         if item is None:
-            model_path = acoustic_path
-            if head_of is not None:
-                if utt.utt not in head_of:
-                    raise CorpusError(f"no cross-fitted head covers utterance {utt.utt} ({fold_heads}/folds.json)")
-                model_path = str(head_of[utt.utt])
+            model_path = model_path_of(utt)
             extractor = extractors.get(model_path)
             if extractor is None:
                 extractor = extractors[model_path] = EvidenceExtractor(acoustic, model_path, max_seconds)
@@ -268,9 +320,7 @@ def build_cache(utts: list[CorpusUtterance], acoustic: str, acoustic_path: str |
             except PronscoreError as exc:
                 print(f"{utt.utt}: skipped: {exc}", file=sys.stderr)
                 continue
-            tmp = path.with_suffix(".tmp.npz")
-            np.savez_compressed(tmp, **arrays)
-            tmp.replace(path)
+            _save_evidence(path, arrays)
             item = load_cached(path, utt)
         if item is not None:
             out.append(item)
@@ -716,10 +766,11 @@ def train_scorer_cli(args) -> None:
     aux = getattr(args, "aux_acoustic", None)
     if aux and aux == acoustic:
         raise CorpusError("--aux-acoustic must name a different backend than --acoustic")
+    workers = int(getattr(args, "workers", None) or default_workers())
     items = build_cache(utts, acoustic, getattr(args, "acoustic_path", None), cache_dir, seed, max_seconds,
-                        fold_heads=fold_heads)
+                        fold_heads=fold_heads, workers=workers)
     if aux:
-        items = attach_aux(items, build_cache(utts, aux, None, cache_dir, seed, max_seconds))
+        items = attach_aux(items, build_cache(utts, aux, None, cache_dir, seed, max_seconds, workers=workers))
     rows = build_rows(items, {u.utt: u for u in utts}, ratings)
     if len(rows) < 2 * k:
         raise CorpusError(f"only {len(rows)} rated utterances usable: too few to train and validate")
