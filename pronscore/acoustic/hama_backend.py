@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from pronscore.acoustic.base import Posteriors, log_softmax
-from pronscore.acoustic.windows import quiet_cut_points
+from pronscore.acoustic.windows import MAX_WINDOW_SAMPLES, quiet_cut_points
 from pronscore.errors import MissingDependencyError, ModelError
 
 # Tokens of hama's vocabulary that are not phones: CTC blank, word boundary, padding,
@@ -22,7 +22,6 @@ _NON_PHONE_TOKENS = {"<pad>", "<sos>", "<eos>", "<unk>", " ", "%", ",", "<wb>", 
 # hama's first emission of a phone comes a median 53 ms after the phone's onset in eSpeak NG
 # speech whose phone timings are known (measured on two 40-phone sentences); shift by two frames.
 HAMA_TIME_OFFSET_S = -0.04
-MAX_WINDOW_SAMPLES = 15 * 16000
 
 
 class HamaAcousticModel:

@@ -240,7 +240,7 @@ def import_head_weights(module, weights: CtcHeadWeights) -> None:
 def _check_init_unseen(init_meta: dict[str, Any], must_be_unseen: set[str], path: Path) -> None:
     """A warm start must not bring back speakers this run holds out (validation or cross-fitting fold)."""
     unseen = set(init_meta.get("val_speakers") or []) | set(init_meta.get("excluded_speakers") or [])
-    if not init_meta.get("val_speakers") and not init_meta.get("excluded_speakers"):
+    if not unseen:
         raise CorpusError(f"{path}: the head's metadata does not say which speakers it never heard; "
                           "it cannot be used as --init without leaking held-out speakers")
     leaked = sorted(must_be_unseen - unseen)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from pronscore.acoustic.whisper_mel import DEFAULT_PADDING, WhisperLogMel
-from pronscore.acoustic.windows import quiet_cut_points
+from pronscore.acoustic.windows import MAX_WINDOW_SAMPLES, quiet_cut_points
 from pronscore.errors import AudioError, MissingDependencyError, ModelNotFoundError
 
 SAMPLE_RATE = 16000
@@ -45,10 +45,6 @@ def audio_sha1(audio: np.ndarray) -> str:
     """Content key of a clip: SHA-1 of its float32 samples (same audio, same key)."""
     samples = np.ascontiguousarray(audio, dtype=np.float32)
     return hashlib.sha1(samples.tobytes()).hexdigest()
-
-
-#: Longest window the encoder runs on at once: 15 s of 10 ms mel frames (Whisper's table covers 30 s).
-MAX_WINDOW_MEL_FRAMES = 1500
 
 
 class WhisperEncoder:
@@ -91,14 +87,13 @@ class WhisperEncoder:
         if audio.size < 2 * HOP_SAMPLES:
             raise AudioError(f"audio too short for the Whisper encoder: {audio.size} samples")
         mel = self.log_mel(audio)
-        if mel.shape[1] <= MAX_WINDOW_MEL_FRAMES:
+        if mel.shape[1] <= MAX_WINDOW_SAMPLES // HOP_SAMPLES:
             return self._encode_mel(mel)
-        # Longer clips: windows of at most 15 s cut in quiet stretches (acoustic/windows.py), at
-        # multiples of 320 samples = an even number of mel frames, as the encoder's stride-2
-        # convolution needs; the head is bidirectional over the whole sequence anyway. 15 s rather
-        # than Whisper's 30 s: self-attention memory grows with the square of the window (a 30 s
-        # window peaks about 70 MB higher), and the head was trained on clips shorter than 15 s.
-        cuts = [c // HOP_SAMPLES for c in quiet_cut_points(audio, MAX_WINDOW_MEL_FRAMES * HOP_SAMPLES, step=2 * HOP_SAMPLES)]
+        # Longer clips: windows of at most 15 s (Whisper's table covers 30 s; acoustic/windows.py says
+        # why 15) cut in quiet stretches, at multiples of 320 samples = an even number of mel frames,
+        # as the encoder's stride-2 convolution needs; the head is bidirectional over the whole
+        # sequence anyway.
+        cuts = [c // HOP_SAMPLES for c in quiet_cut_points(audio, MAX_WINDOW_SAMPLES, step=2 * HOP_SAMPLES)]
         cuts[-1] = mel.shape[1]
         parts = [self._encode_mel(mel[:, a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
         return np.concatenate(parts, axis=0)

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Longest window at 16 kHz: self-attention memory grows with the square of the window (a 30 s
+#: Whisper window peaks about 70 MB above a 15 s one), and the whisper-ctc head trained on clips
+#: shorter than 15 s.
+MAX_WINDOW_SAMPLES = 15 * 16000
+
 
 def quiet_cut_points(audio: np.ndarray, max_window: int, *, step: int = 320, search: int = 16000) -> list[int]:
     """Sample indices [0, c1, ..., len(audio)] cutting `audio` into windows of at most `max_window`

@@ -82,18 +82,17 @@ def prediction_line(utt: str, result: Assessment) -> dict[str, Any]:
             "words": words}
 
 
-def _warn_if_trained_on(session, utts: list[CorpusUtterance]) -> None:
-    """The whisper-ctc head was trained on speechocean762: say so when its training speakers are scored,
-    since their scores are optimistic (the head's validation speakers are recorded in its weights)."""
-    meta = getattr(getattr(session.acoustic, "weights", None), "meta", None) or {}
-    if session.acoustic.name != "whisper-ctc" or not meta.get("val_speakers"):
-        return
-    unseen = set(meta["val_speakers"]) | set(meta.get("excluded_speakers") or [])
-    seen = sorted({u.speaker for u in utts} - unseen)
-    if seen:
-        print(f"note: the whisper-ctc head was trained on speechocean762 ({meta.get('data', '')}); {len(seen)} of the "
-              f"speakers here may be among its training speakers, whose scores are optimistic. Held-out figures: "
-              f"speakers {', '.join(sorted(unseen))}, or `pronscore bench oof`.", file=sys.stderr)
+def _warn_if_trained_on(session, utts: list[CorpusUtterance], root: str | Path) -> None:
+    """A head trained on this corpus (whisper-ctc): say so when its training speakers are scored,
+    since their scores are optimistic (the head's unseen speakers are recorded in its weights)."""
+    from pronscore.bench.acoustic import heldout_speakers
+
+    unseen, _, trained_here = heldout_speakers(session.acoustic, None, Path(root))
+    seen = sorted({u.speaker for u in utts} - set(unseen))
+    if trained_here and seen:
+        print(f"note: the {session.acoustic.name} head was trained on this corpus; {len(seen)} of the speakers here "
+              f"may be among its training speakers, whose scores are optimistic. Held-out figures: speakers "
+              f"{', '.join(unseen)}, or `pronscore bench oof`.", file=sys.stderr)
 
 
 def predict_corpus(args) -> None:
@@ -104,7 +103,7 @@ def predict_corpus(args) -> None:
         utts = utts[: args.limit]
     session = Session(acoustic=args.acoustic, acoustic_path=args.acoustic_path, scorer=args.scorer,
                       max_seconds=args.max_seconds)
-    _warn_if_trained_on(session, utts)
+    _warn_if_trained_on(session, utts, args.root)
     out = Path(args.predictions)
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

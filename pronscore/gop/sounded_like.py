@@ -167,16 +167,22 @@ class CandidateRanker:
             columns[f"log_p_view{v}"] = np.log(np.array([dist.get(lab, 0.0) for lab in labels]) + _LOG_FLOOR)
         return np.stack([columns[name] for name in self.feature_names], axis=1)
 
-    def distribution(self, views: list[tuple[dict[str, float], float]], target: str) -> dict[str, float]:
-        """The target's mixed probability, and the remaining mass shared out by the model."""
+    def candidates(self, views: list[tuple[dict[str, float], float]], target: str
+                   ) -> tuple[list[str], np.ndarray, float]:
+        """(the non-target candidate labels, their features, the target's mixed probability)."""
         mixed = merge_phonemes(mix_views(views), target)
         merged = [merge_phonemes(d, target) for d, _ in views]
         same = _PARTNER.get(target)
         labels = sorted({lab for d in merged for lab in d} - {target, same})
         p_target = mixed.get(target, 0.0) + (mixed.get(same, 0.0) if same else 0.0)
+        return labels, self.candidate_features(merged, mixed, target, labels), p_target
+
+    def distribution(self, views: list[tuple[dict[str, float], float]], target: str) -> dict[str, float]:
+        """The target's mixed probability, and the remaining mass shared out by the model."""
+        labels, features, p_target = self.candidates(views, target)
         out = {target: p_target}
         if labels:
-            score = self.candidate_features([d for d in merged], mixed, target, labels) @ self.weights
+            score = features @ self.weights
             share = np.exp(score - score.max())
             out |= dict(zip(labels, (share / share.sum() * max(1.0 - p_target, 0.0)).tolist()))
         return out

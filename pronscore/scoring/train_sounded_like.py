@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from pronscore.gop.sounded_like import (_PARTNER, RANKER_FEATURES_ONE_VIEW, RANKER_FEATURES_TWO_VIEWS,
-                                        CandidateRanker, ConfusionPrior, DELETION, confusion_counts, merge_phonemes,
+                                        CandidateRanker, ConfusionPrior, DELETION, confusion_counts,
                                         mix_views, rank_candidates)
 from pronscore.scoring.features import INVENTORY, EvidenceArrays
 from pronscore.text.arpabet import arpabet_to_ipa
@@ -33,8 +33,6 @@ class HeardPhone:
     target: str  # IPA
     heard: str  # IPA, or ∅ for a deletion
     views: list[dict[str, float]]  # primary (and aux) distributions over phones + ∅
-    utt: str = ""
-    index: int = -1  # the phone's position in the utterance's canonical phones
 
 
 def _distribution(ea: EvidenceArrays, i: int) -> dict[str, float]:
@@ -75,7 +73,7 @@ def heard_phones(items: list[Any], ratings: dict[str, Any]) -> list[HeardPhone]:
                     continue
                 i = int(idx[k])
                 views = [_distribution(ea, i)] + ([_distribution(ea.aux, i)] if ea.aux is not None else [])
-                out.append(HeardPhone(it.speaker, target, heard, views, it.utt, i))
+                out.append(HeardPhone(it.speaker, target, heard, views))
     return out
 
 
@@ -113,13 +111,10 @@ def _without(counts: dict[str, dict[str, float]], ex: HeardPhone) -> dict[str, d
 def _ranker_rows(ranker: CandidateRanker, ex: HeardPhone, aux_weight: float):
     """(labels, features, index of the heard label or None, target probability) of one example."""
     views = [(ex.views[0], 1.0 - aux_weight)] + ([(ex.views[1], aux_weight)] if len(ex.views) > 1 else [])
-    mixed = merge_phonemes(mix_views(views), ex.target)
-    merged = [merge_phonemes(d, ex.target) for d, _ in views]
-    labels = sorted({lab for d in merged for lab in d} - {ex.target, _PARTNER.get(ex.target)})
+    labels, features, p_target = ranker.candidates(views, ex.target)
     y = next((k for k, lab in enumerate(labels) if (lab == DELETION if ex.heard == DELETION else _same(lab, ex.heard))),
              None)
-    p_target = sum(v for lab, v in mixed.items() if _same(lab, ex.target))
-    return labels, ranker.candidate_features(merged, mixed, ex.target, labels), y, p_target
+    return labels, features, y, p_target
 
 
 @dataclass
