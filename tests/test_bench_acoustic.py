@@ -253,3 +253,13 @@ def test_parallel_evidence_equals_one_process(tiny_corpus, tmp_path):
         np.testing.assert_array_equal(a.ctx_vec, b.ctx_vec)
         assert len(a.injected) == len(b.injected)
     assert not list((tmp_path / "two").rglob("*.tmp.npz"))  # every worker's file renamed into place
+
+
+@pytest.mark.parametrize("cmd, flag, value, needle", [
+    ("train-scorer", "--workers", "0", "--workers"),
+    ("train-acoustic", "--lr", "-0.1", "--lr"),
+])
+def test_train_commands_reject_nonsense_settings(tmp_path, cmd, flag, value, needle):
+    res = run(cmd, "--root", str(tmp_path), "--out", str(tmp_path / "x.npz"), flag, value)
+    err = res.stderr.decode()
+    assert res.returncode != 0 and needle in err and "Traceback" not in err

@@ -578,7 +578,9 @@ def main_train_acoustic(args) -> dict[str, Any]:
         min_epochs=getattr(args, "min_epochs", 10), threads=getattr(args, "threads", 1),
     )
     cache_dir = getattr(args, "cache_dir", None) or DEFAULT_CACHE_DIR
-    if getattr(args, "lr", None):
+    if getattr(args, "lr", None) is not None:
+        if not float(args.lr) > 0:
+            raise CorpusError(f"--lr must be a positive learning rate, got {args.lr}")
         common["lr"] = float(args.lr)
     init = getattr(args, "init", None)
     n_synth = int(getattr(args, "synthetic", 0) or 0)

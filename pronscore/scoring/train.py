@@ -737,6 +737,10 @@ def train_scorer_cli(args) -> None:
                           "cannot train a scorer: pass --acoustic-folds DIR (cross-fitted heads from "
                           "`pronscore train-acoustic --folds 5 --out DIR`), --acoustic-path HEAD for a head that "
                           "never heard these speakers, or --acoustic hama")
+    workers = getattr(args, "workers", None)
+    workers = default_workers() if workers is None else int(workers)
+    if workers < 1:
+        raise CorpusError(f"--workers must be 1 or more, got {workers}")
     cache_dir = Path(getattr(args, "cache_dir", None) or DEFAULT_CACHE_DIR)
     k = int(getattr(args, "folds", None) or 5)
     n_synth = int(getattr(args, "synth_errors", 0) or 0)
@@ -766,7 +770,6 @@ def train_scorer_cli(args) -> None:
     aux = getattr(args, "aux_acoustic", None)
     if aux and aux == acoustic:
         raise CorpusError("--aux-acoustic must name a different backend than --acoustic")
-    workers = int(getattr(args, "workers", None) or default_workers())
     items = build_cache(utts, acoustic, getattr(args, "acoustic_path", None), cache_dir, seed, max_seconds,
                         fold_heads=fold_heads, workers=workers)
     if aux:
