@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pronscore.scoring.features import INVENTORY, EvidenceArrays, context_names, phone_feature_names
+from pronscore.scoring.features import INVENTORY, phone_feature_names
+from toy_rows import toy_arrays, toy_rows
+
 from pronscore.scoring.synth_errors import (ESPEAK_MNEMONICS, Substitution, SynthErrorPlan, choose_sentences,
                                             phoneme_input, plan_sentence)
 
@@ -91,22 +93,7 @@ def test_plan_is_seeded_and_changes_a_content_word():
 
 
 # --- rows: labels, and never in validation -------------------------------------------------
-WORDS = [["k", "æ", "t"], ["s", "æ", "t"]]
 MARK = 123.0  # mean_log_post of every synthetic clip: finds their rows in a training matrix
-
-
-def _arrays(rng: np.random.Generator, mark: float | None = None) -> EvidenceArrays:
-    ipa = [p for w in WORDS for p in w]
-    n = len(ipa)
-    return EvidenceArrays(
-        ipa=ipa, word_index=np.array([i for i, w in enumerate(WORDS) for _ in w]),
-        phone_index=np.array([j for w in WORDS for j in range(len(w))]), stress=np.array([-1, 1, -1, -1, 1, -1]),
-        gop=rng.normal(-1.0, 1.0, n), lpr=rng.normal(-1.0, 1.0, n), deletion_prob=rng.uniform(0, 0.1, n),
-        occupancy_frames=np.full(n, 4.0), target_share=rng.uniform(0.5, 1.0, n),
-        mean_log_post=np.full(n, mark) if mark is not None else rng.normal(-0.5, 0.2, n),
-        start=np.arange(n) * 0.1, end=np.arange(n) * 0.1 + 0.1,
-        substitution=rng.dirichlet(np.ones(len(INVENTORY)), size=n), n_words=2, n_insertions=0, num_frames=40,
-        frame_s=0.02, log_p_canonical=-3.0)
 
 
 def _synth_items(rng: np.random.Generator):
@@ -117,10 +104,10 @@ def _synth_items(rng: np.random.Generator):
         said = np.ones(6, dtype=bool)
         if j == 3:
             said[4] = False  # eSpeak did not say the substituted phone: no row for that clip or its twin's phone
-        items.append(SynthItem(f"w{j}", f"text {j}", False, _arrays(rng, MARK), said.copy(), 4))
+        items.append(SynthItem(f"w{j}", f"text {j}", False, toy_arrays(rng, MARK), said.copy(), 4))
         twin_said = np.ones(6, dtype=bool)
         twin_said[0] = j != 0  # one twin phone not said as asked
-        items.append(SynthItem(f"c{j}", f"text {j}", True, _arrays(rng, MARK), twin_said, 4))
+        items.append(SynthItem(f"c{j}", f"text {j}", True, toy_arrays(rng, MARK), twin_said, 4))
     return items
 
 
@@ -140,24 +127,11 @@ def test_synth_rows_are_labelled():
 def test_synth_rows_train_every_fold_and_are_never_validated(monkeypatch):
     pytest.importorskip("lightgbm")
     import pronscore.scoring.train as train
-    from pronscore.scoring.features import phone_features
     from pronscore.scoring.train_synth import synth_rows
 
     rng = np.random.default_rng(1)
     monkeypatch.setattr(train, "_LGBM_LEVEL", {k: dict(v, n_estimators=3) for k, v in train._LGBM_LEVEL.items()})
-    rows, ratings = [], {}
-    for i in range(12):
-        ea = _arrays(rng)
-        utt = f"u{i:02d}"
-        item = train.CachedUtterance(utt, f"spk{i % 6}", ea, rng.normal(size=len(context_names())), [None, 90.0], [])
-        phone_y = rng.choice([0.0, 1.0, 2.0], size=6, p=[0.1, 0.2, 0.7])
-        word_y = rng.uniform(5, 10, size=(2, 3))
-        utt_y = rng.uniform(5, 10, size=5)
-        rows.append(train.UttRows(item, ["CAT", "SAT"], phone_features(ea), phone_y, word_y, utt_y,
-                                  np.zeros((0, len(phone_feature_names())))))
-        words = [{"text": t, "phones-accuracy": list(phone_y[3 * w:3 * w + 3]), "accuracy": word_y[w, 0],
-                  "stress": word_y[w, 1], "total": word_y[w, 2]} for w, t in enumerate(["CAT", "SAT"])]
-        ratings[utt] = {"words": words, **dict(zip(("accuracy", "completeness", "fluency", "prosodic", "total"), utt_y))}
+    rows, ratings = toy_rows(rng)
     synth = synth_rows(_synth_items(rng), rows[0].phone_X.shape[1])
     col = phone_feature_names().index("mean_log_post")
     seen: list[tuple[int, int, int]] = []

@@ -622,17 +622,43 @@ class Fitted:
     meta: dict[str, Any] | None = None
 
 
-def fit_learner(spec: LearnerSpec, rows: list[UttRows], seed: int, synth: "SynthRows | None" = None) -> Fitted:
+def _stack_key(spec: LearnerSpec) -> tuple:
+    """What a regressor stack depends on besides its rows and seed: an ensemble's tree stack is the
+    stack of the tree learner with the same data options (lgbm+inject+transformer's is lgbm+inject's)."""
+    family = "lgbm" if spec.kind in ("lgbm", "ensemble") else spec.kind
+    return (family, spec.use_injection, spec.use_synth, json.dumps(spec.params, sort_keys=True))
+
+
+def fit_learner(spec: LearnerSpec, rows: list[UttRows], seed: int, synth: "SynthRows | None" = None,
+                fits: dict[tuple, Any] | None = None) -> Fitted:
+    """Fit one learner. `fits` (optional) memoises components across learners of one run: the same
+    stack or transformer on the same rows with the same seed is the same model, so the ensembles
+    reuse what the single learners already fitted on a fold instead of fitting it again."""
+    memo = {} if fits is None else fits
+    rows_key = (seed, tuple(r.item.utt for r in rows))
+
+    def transformer():
+        key = ("transformer", rows_key)
+        if key not in memo:
+            memo[key] = fit_transformer(rows, seed)
+        return memo[key]
+
+    def stack():
+        key = (_stack_key(spec), rows_key)
+        if key not in memo:
+            memo[key] = fit_stack(spec, rows, seed, synth=synth)
+        return memo[key]
+
     if spec.kind == "transformer":
-        model, info = fit_transformer(rows, seed)
+        model, info = transformer()
         return Fitted({}, model, {"architecture": "transformer", "n_layers": TRANSFORMER["layers"],
                                   "n_heads": TRANSFORMER["heads"], "training": info})
     if spec.kind == "ensemble":
         # The tree stack and the transformer, predictions averaged at every level.
-        model, info = fit_transformer(rows, seed)
-        return Fitted(fit_stack(spec, rows, seed, synth=synth), model, {"architecture": "ensemble", "n_layers": TRANSFORMER["layers"],
-                                                           "n_heads": TRANSFORMER["heads"], "training": info})
-    return Fitted(fit_stack(spec, rows, seed, synth=synth), None, {"architecture": "stack"})
+        model, info = transformer()
+        return Fitted(stack(), model, {"architecture": "ensemble", "n_layers": TRANSFORMER["layers"],
+                                       "n_heads": TRANSFORMER["heads"], "training": info})
+    return Fitted(stack(), None, {"architecture": "stack"})
 
 
 def make_scorer(fitted: Fitted, meta: dict[str, Any], phone_calibration=None):
@@ -686,10 +712,12 @@ def summary(metrics: dict[str, Any]) -> float:
 
 
 def cross_validate(spec: LearnerSpec, rows: list[UttRows], ratings: dict[str, Any], k: int, seed: int,
-                   progress: bool = True, synth: "SynthRows | None" = None) -> dict[str, Any]:
+                   progress: bool = True, synth: "SynthRows | None" = None,
+                   fits: dict[tuple, Any] | None = None) -> dict[str, Any]:
     """Out-of-fold, speaker-disjoint predictions of every utterance, with and without zeroing omitted phones.
 
-    `synth` rows are training-only: every fold's model gets all of them, no fold validates on them."""
+    `synth` rows are training-only: every fold's model gets all of them, no fold validates on them.
+    `fits` is shared by the learners of one run (see `fit_learner`)."""
     from pronscore.bench.metrics import score_predictions
 
     folds = speaker_folds([r.item.speaker for r in rows], k, seed)
@@ -697,7 +725,7 @@ def cross_validate(spec: LearnerSpec, rows: list[UttRows], ratings: dict[str, An
     t0 = time.perf_counter()
     for f, val in enumerate(folds):
         train = [rows[i] for i in np.setdiff1d(np.arange(len(rows)), val)]
-        fitted = fit_learner(spec, train, seed + 10 * f, synth)
+        fitted = fit_learner(spec, train, seed + 10 * f, synth, fits)
         for zero in (True, False):
             scorer = make_scorer(fitted, {"zero_omitted_phones": zero})
             preds[zero] += predict_rows(scorer, [rows[i] for i in val])
@@ -790,10 +818,12 @@ def train_scorer_cli(args) -> None:
                            for n in names), n_features=rows[0].phone_X.shape[1])
 
     results = []
+    fits: dict[tuple, Any] = {}  # fold models shared between learners (the ensembles reuse their parts)
     for name in names:
-        res = cross_validate(LEARNERS[name], rows, ratings, k, seed, synth=synth)
+        res = cross_validate(LEARNERS[name], rows, ratings, k, seed, synth=synth, fits=fits)
         print(f"{name}: mean Pearson {res['summary']:.3f} {json.dumps(_short(res['metrics']))}", file=sys.stderr)
         results.append(res)
+    del fits
     best = max(results, key=lambda r: r["summary"])
     spec = LEARNERS[best["learner"]]
 
