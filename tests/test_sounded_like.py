@@ -40,8 +40,31 @@ def test_mix_views_weights():
 
 
 def test_confusion_counts_skip_same_phoneme_and_deletions():
-    c = confusion_counts([("θ", "s"), ("θ", "s"), ("ʌ", "ə"), ("d", "∅"), ("θ", "f")])
-    assert c == {"θ": {"s": 2.0, "f": 1.0}}
+    pairs = [("θ", "s"), ("θ", "s"), ("ʌ", "ə"), ("d", "∅"), ("θ", "f")]
+    assert confusion_counts(pairs) == {"θ": {"s": 2.0, "f": 1.0}}
+    assert confusion_counts(pairs, deletions=True) == {"θ": {"s": 2.0, "f": 1.0}, "d": {"∅": 1.0}}
+
+
+def test_deletion_prior_is_the_targets_deletion_share_smoothed():
+    from pronscore.gop.sounded_like import DELETION_PRIOR_STRENGTH as m
+    from pronscore.gop.sounded_like import RANKER_FEATURES_ONE_VIEW, CandidateRanker
+
+    counts = {"d": {"∅": 9.0, "t": 1.0}, "θ": {"s": 9.0, "∅": 1.0}}
+    r = CandidateRanker(RANKER_FEATURES_ONE_VIEW, np.zeros(len(RANKER_FEATURES_ONE_VIEW)), counts)
+    assert r.deletion_prior("d") == pytest.approx((9 + m * 0.5) / (10 + m))
+    assert r.deletion_prior("θ") == pytest.approx((1 + m * 0.5) / (10 + m))
+    assert r.deletion_prior("k") == pytest.approx(0.5)  # never annotated: the share over all targets
+    # Same acoustics, a ranker that reads only the deletion prior (against an even share):
+    # ∅ leads for /d/, which learners often drop, and comes last for /θ/.
+    w = np.zeros(len(RANKER_FEATURES_ONE_VIEW))
+    w[RANKER_FEATURES_ONE_VIEW.index("log_deletion_prior")] = 4.0
+    w[RANKER_FEATURES_ONE_VIEW.index("is_deletion")] = -4.0 * np.log(0.5)
+    ranker = CandidateRanker(RANKER_FEATURES_ONE_VIEW, w, counts)
+    view = [({"d": 0.4, "θ": 0.4, "∅": 0.1, "s": 0.1}, 1.0)]
+    d_dist, th_dist = ranker.distribution(view, "d"), ranker.distribution(view, "θ")
+    assert d_dist["∅"] > th_dist["∅"]
+    assert max((k for k in d_dist if k != "d"), key=d_dist.get) == "∅"
+    assert min((k for k in th_dist if k != "θ"), key=th_dist.get) == "∅"
 
 
 def test_fit_prefers_the_view_that_hears_the_substitution():
@@ -98,7 +121,7 @@ def test_fitted_ranker_trusts_the_informative_view():
     from pronscore.scoring.train_sounded_like import evaluate_ranker, fit_ranker
 
     ex = _ranker_examples()
-    ranker = fit_ranker(ex, confusion_counts((e.target, e.heard) for e in ex), 0.5, 1.0)
+    ranker = fit_ranker(ex, confusion_counts(((e.target, e.heard) for e in ex), deletions=True), 0.5, 1.0)
     names = list(ranker.feature_names)
     assert ranker.weights[names.index("log_p_view1")] > abs(ranker.weights[names.index("log_p_view0")])
     held_out = _ranker_examples(seed=1)

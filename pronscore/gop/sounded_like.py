@@ -18,8 +18,9 @@ than one model's raw posterior:
 4. **A learned ranker** (`CandidateRanker`, when the scorer file has one) replaces 3: the
    target keeps its mixed probability, and the rest of the mass (other phones *and* ∅) is
    shared out by a log-linear model over each candidate's log probability in every view,
-   its log prior, whether it is the deletion, and its PanPhon distance from the target,
-   fitted on expert-annotated substitutions and deletions (scoring/train_sounded_like.py).
+   its log prior, whether it is the deletion, how often learners drop the target (for ∅),
+   and its PanPhon distance from the target, fitted on expert-annotated substitutions and
+   deletions (scoring/train_sounded_like.py).
    A log-linear mix lets a view that is confident about *which* phone was said outweigh
    one that only knows the target was missed, and weighs ∅ against the phones on data.
 """
@@ -111,11 +112,12 @@ def rank_candidates(dist: dict[str, float], target: str, prior: ConfusionPrior |
     return [Candidate(ipa=lab, prob=float(p)) for lab, p in ranked if p > MIN_PROB]
 
 
-def confusion_counts(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, float]]:
-    """(target IPA, heard IPA) pairs -> nested counts; a pair naming the same phoneme is skipped."""
+def confusion_counts(pairs: Iterable[tuple[str, str]], deletions: bool = False) -> dict[str, dict[str, float]]:
+    """(target IPA, heard IPA) pairs -> nested counts; a pair naming the same phoneme is skipped,
+    and so is a deletion (heard ∅) unless `deletions`."""
     out: dict[str, dict[str, float]] = {}
     for target, heard in pairs:
-        if heard == target or _PARTNER.get(target) == heard or heard == DELETION:
+        if heard == target or _PARTNER.get(target) == heard or (heard == DELETION and not deletions):
             continue
         row = out.setdefault(target, {})
         row[heard] = row.get(heard, 0.0) + 1.0
@@ -123,9 +125,13 @@ def confusion_counts(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, fl
 
 
 # --------------------------------------------------------------------------- learned ranker
-RANKER_FEATURES_ONE_VIEW = ("log_p_view0", "log_prior", "is_deletion", "feature_distance")
-RANKER_FEATURES_TWO_VIEWS = ("log_p_view0", "log_p_view1", "log_p_mix", "log_prior", "is_deletion", "feature_distance")
+RANKER_FEATURES_ONE_VIEW = ("log_p_view0", "log_prior", "is_deletion", "log_deletion_prior", "feature_distance")
+RANKER_FEATURES_TWO_VIEWS = ("log_p_view0", "log_p_view1", "log_p_mix", "log_prior", "is_deletion",
+                             "log_deletion_prior", "feature_distance")
 _LOG_FLOOR = 1e-4  # probabilities below this carry no ranking information (and log(0) is -inf)
+# Pseudo-annotations behind each target's deletion rate: a target with few annotated errors
+# gets about the rate of all targets, one with many gets its own.
+DELETION_PRIOR_STRENGTH = 3.0
 
 
 @lru_cache(maxsize=4096)
@@ -141,12 +147,26 @@ def phone_distance(a: str, b: str) -> float:
 
 @dataclass
 class CandidateRanker:
-    """Log-linear ranking of a phone's non-target candidates (see the module docstring, point 4)."""
+    """Log-linear ranking of a phone's non-target candidates (see the module docstring, point 4).
+
+    counts: annotated errors per target, heard phone -> count, with ∅ for the deletions (the
+    phones give the confusion prior, ∅ against all of them the target's deletion rate)."""
 
     feature_names: tuple[str, ...]
     weights: np.ndarray
     counts: dict[str, dict[str, float]] = field(default_factory=dict)
     alpha: float = 5.0
+
+    def __post_init__(self) -> None:
+        deleted = sum(row.get(DELETION, 0.0) for row in self.counts.values())
+        total = sum(sum(row.values()) for row in self.counts.values())
+        self._deletion_rate = deleted / total if total > 0 else 0.5
+
+    def deletion_prior(self, target: str) -> float:
+        """Share of the target's annotated errors that were deletions, smoothed towards all targets' share."""
+        row = self.counts.get(target, {})
+        m = DELETION_PRIOR_STRENGTH
+        return (row.get(DELETION, 0.0) + m * self._deletion_rate) / (sum(row.values()) + m)
 
     def candidate_features(self, views: list[dict[str, float]], mixed: dict[str, float], target: str,
                            labels: list[str]) -> np.ndarray:
@@ -161,6 +181,7 @@ class CandidateRanker:
             "log_prior": np.where(is_del > 0, 0.0, np.log(
                 (np.array([row.get(lab, 0.0) for lab in labels]) + smooth) / (total + self.alpha))),
             "is_deletion": is_del,
+            "log_deletion_prior": is_del * np.log(self.deletion_prior(target)),
             "feature_distance": np.array([0.0 if lab == DELETION else phone_distance(target, lab) for lab in labels]),
         }
         for v, dist in enumerate(views):

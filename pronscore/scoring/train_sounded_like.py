@@ -227,7 +227,7 @@ def _cross_validate_ranker(examples: list[HeardPhone], folds: list[np.ndarray], 
     for val in folds:
         vs = set(val.tolist())
         train = [e for j, e in enumerate(examples) if j not in vs]
-        counts = confusion_counts((e.target, e.heard) for e in train)
+        counts = confusion_counts(((e.target, e.heard) for e in train), deletions=True)
         train_data = ranker_data(train, counts, aux_weight, leave_one_out=True)
         val_data = ranker_data([examples[j] for j in val], counts, aux_weight, leave_one_out=False)
         for dw in deletion_weights:
@@ -284,5 +284,6 @@ def fit_sounded_like(examples: list[HeardPhone], folds: list[np.ndarray], *, ran
                        "chosen": best, "grid": results, "ranker_grid": ranker_results},
     }
     if best["method"] == "ranker":
-        out["ranker"] = fit_ranker(examples, counts, best["aux_weight"], best["deletion_weight"]).to_json()
+        ranker_counts = confusion_counts(((e.target, e.heard) for e in examples), deletions=True)
+        out["ranker"] = fit_ranker(examples, ranker_counts, best["aux_weight"], best["deletion_weight"]).to_json()
     return out
