@@ -140,3 +140,9 @@ def test_fit_chooses_the_ranker_only_without_losing_deletions():
     assert chosen["top1"] + chosen["top3"] >= best_mixture["top1"] + best_mixture["top3"]
     assert (fit.get("ranker") is not None) == (chosen["method"] == "ranker")
     assert len(val["ranker_grid"]) == 25
+    # The nested estimate makes the choice again on 3 of the 4 folds and scores the fourth: every
+    # example is scored once, by settings chosen without it.
+    nest = val["nested"]
+    assert nest["n"] == chosen["n"] and nest["n_deletions"] == chosen["n_deletions"]
+    assert len(nest["chosen_per_fold"]) == 4 and 0.0 <= nest["top1"] <= nest["top3"] <= 1.0
+    assert "nested" not in fit_sounded_like(ex, folds, nested=False)["validation"]

@@ -853,6 +853,10 @@ def train_scorer_cli(args) -> None:
                else f"mixture, prior beta {c['beta']}")
         print(f"sounded like: {how}, aux weight {c['aux_weight']}: top-1 {c['top1']:.3f}, top-3 {c['top3']:.3f} of "
               f"{c['n']} substitutions, deletion top-1 {c['deletion_top1']:.3f} of {c['n_deletions']}", file=sys.stderr)
+        nest = sounded_like["validation"].get("nested")
+        if nest:
+            print(f"sounded like, chosen again without each fold (nested): top-1 {nest['top1']:.3f}, "
+                  f"top-3 {nest['top3']:.3f}, deletion top-1 {nest['deletion_top1']:.3f}", file=sys.stderr)
 
     t = time.perf_counter()
     fitted = fit_learner(spec, rows, seed, synth)
