@@ -51,9 +51,14 @@ def test_deletion_prior_is_the_targets_deletion_share_smoothed():
 
     counts = {"d": {"∅": 9.0, "t": 1.0}, "θ": {"s": 9.0, "∅": 1.0}}
     r = CandidateRanker(RANKER_FEATURES_ONE_VIEW, np.zeros(len(RANKER_FEATURES_ONE_VIEW)), counts)
-    assert r.deletion_prior("d") == pytest.approx((9 + m * 0.5) / (10 + m))
-    assert r.deletion_prior("θ") == pytest.approx((1 + m * 0.5) / (10 + m))
-    assert r.deletion_prior("k") == pytest.approx(0.5)  # never annotated: the share over all targets
+    rate = (10 + 1) / (20 + 2)  # all targets' share of deletions, Laplace-smoothed
+    assert r.deletion_prior("d") == pytest.approx((9 + m * rate) / (10 + m))
+    assert r.deletion_prior("θ") == pytest.approx((1 + m * rate) / (10 + m))
+    assert r.deletion_prior("k") == pytest.approx(rate)  # never annotated: the share over all targets
+    # No deletion annotated anywhere: a small prior, not log(0).
+    none = CandidateRanker(RANKER_FEATURES_ONE_VIEW, np.ones(len(RANKER_FEATURES_ONE_VIEW)), {"θ": {"s": 4.0}})
+    assert 0.0 < none.deletion_prior("θ") < 0.2
+    assert np.isfinite(list(none.distribution([({"θ": 0.5, "s": 0.4, "∅": 0.1}, 1.0)], "θ").values())).all()
     # Same acoustics, a ranker that reads only the deletion prior (against an even share):
     # ∅ leads for /d/, which learners often drop, and comes last for /θ/.
     w = np.zeros(len(RANKER_FEATURES_ONE_VIEW))

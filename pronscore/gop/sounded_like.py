@@ -160,7 +160,8 @@ class CandidateRanker:
     def __post_init__(self) -> None:
         deleted = sum(row.get(DELETION, 0.0) for row in self.counts.values())
         total = sum(sum(row.values()) for row in self.counts.values())
-        self._deletion_rate = deleted / total if total > 0 else 0.5
+        # Laplace-smoothed: never 0 or 1, even when the counts hold no deletion (or only deletions).
+        self._deletion_rate = (deleted + 1.0) / (total + 2.0)
 
     def deletion_prior(self, target: str) -> float:
         """Share of the target's annotated errors that were deletions, smoothed towards all targets' share."""
@@ -181,7 +182,7 @@ class CandidateRanker:
             "log_prior": np.where(is_del > 0, 0.0, np.log(
                 (np.array([row.get(lab, 0.0) for lab in labels]) + smooth) / (total + self.alpha))),
             "is_deletion": is_del,
-            "log_deletion_prior": is_del * np.log(self.deletion_prior(target)),
+            "log_deletion_prior": np.where(is_del > 0, np.log(self.deletion_prior(target)), 0.0),
             "feature_distance": np.array([0.0 if lab == DELETION else phone_distance(target, lab) for lab in labels]),
         }
         for v, dist in enumerate(views):
