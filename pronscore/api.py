@@ -369,8 +369,6 @@ def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtter
                 if cap is not None:
                     ph.score = min(learned, cap)
                     capped = True
-            if s.phone_omitted[i]:
-                ph.error = "omitted"
             i += 1
         # A word said as another word scores no higher than its phones' mean.
         acc = float(s.word_accuracy[wi])
@@ -383,6 +381,7 @@ def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtter
             w.start = w.end = None
             for ph in w.phones:
                 ph.start = ph.end = None
+                ph.error = "omitted"
     _classify_errors(words, thresholds or HEURISTIC)
 
 

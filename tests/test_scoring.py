@@ -236,6 +236,31 @@ def test_error_thresholds_tuned_for_f1():
     assert 60 <= th.accented_below <= 80 and info["not_fully_correct_f1"] > 0.9
     assert ErrorThresholds.from_json(th.to_json()) == th
     assert ErrorThresholds.from_json(None) == ErrorThresholds()
+    # With "sounded like" firsts: clear substitutions among the rated-1 phones are wrong only
+    # when the experts said so; here they never are, so the substitution rule stays off...
+    other = np.where(gold == 1, 0.9, 0.0)
+    th2, info2 = tune_thresholds(scores, gold, other, np.zeros(len(gold), dtype=bool))
+    assert th2.substituted_below == th2.mispronounced_below and "mispronounced_label_f1" in info2
+    # ...and when clear substitutions between the thresholds are rated 0, it reaches up to them.
+    gold3 = gold.copy()
+    gold3[(gold == 1) & (rng.uniform(size=gold.shape) < 0.8)] = 0.0
+    th3, _ = tune_thresholds(scores, gold3, np.where(gold == 1, 0.9, 0.0), np.zeros(len(gold), dtype=bool))
+    assert th3.substituted_below >= 50
+
+
+def test_phone_labels_omitted_needs_the_deletion_first_and_a_low_score():
+    from pronscore.result import Candidate
+    from pronscore.scoring.errors import ErrorThresholds, classify_phone
+
+    th = ErrorThresholds(mispronounced_below=40, accented_below=80, substituted_below=60)
+    gone = [Candidate("∅", 0.7), Candidate("t", 0.2)]
+    assert classify_phone(20, gone, "t", th) == "omitted"
+    assert classify_phone(95, gone, "t", th) == "none"  # the scorer heard the phone: not an omission
+    assert classify_phone(70, gone, "t", th) == "accented"  # ∅ is not a substitution
+    assert classify_phone(20, [Candidate("s", 0.6)], "θ", th) == "mispronounced"
+    assert classify_phone(50, [Candidate("s", 0.6)], "θ", th) == "mispronounced"
+    assert classify_phone(70, [Candidate("s", 0.6)], "θ", th) == "accented"
+    assert classify_phone(20, [Candidate("θ", 0.6)], "θ", th) == "accented"
 
 
 def test_second_view_features_and_scorer_requirement(scorer):

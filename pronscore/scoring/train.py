@@ -33,6 +33,7 @@ import numpy as np
 
 from pronscore.bench.corpus import CorpusUtterance, load_ratings, load_split
 from pronscore.errors import CorpusError, PronscoreError
+from pronscore.gop.analyze import DELETION_SYMBOL
 from pronscore.scoring.base import UtteranceContext
 from pronscore.scoring.features import FEATURE_VERSION, INVENTORY, EvidenceArrays, context_vector, evidence_arrays
 
@@ -835,13 +836,6 @@ def train_scorer_cli(args) -> None:
     calibrated_metrics = score_predictions(calibrated, ratings)
     print(f"{spec.name} with phone calibration: {json.dumps(_short(calibrated_metrics))}", file=sys.stderr)
     calibration = fit_phone_calibration(*_phones_of(best["predictions"], ratings))
-    # Error-label thresholds on the product scale (50 x calibrated rating), from the same OOF predictions.
-    from pronscore.scoring.errors import tune_thresholds
-
-    oof_phone, oof_gold = _phones_of(calibrated, ratings)
-    thresholds, threshold_f1 = tune_thresholds(50.0 * oof_phone, oof_gold)
-    print(f"error thresholds: {thresholds.to_json()} (out-of-fold F1 {threshold_f1})", file=sys.stderr)
-
     # "Sounded like": view weights and learner-confusion prior, cross-validated on annotated substitutions.
     from pronscore.scoring.train_sounded_like import fit_sounded_like, heard_phones
 
@@ -857,6 +851,24 @@ def train_scorer_cli(args) -> None:
         if nest:
             print(f"sounded like, chosen again without each fold (nested): top-1 {nest['top1']:.3f}, "
                   f"top-3 {nest['top3']:.3f}, deletion top-1 {nest['deletion_top1']:.3f}", file=sys.stderr)
+
+    # Error-label thresholds on the product scale (50 x calibrated rating), from the same OOF predictions
+    # and the "sounded like" lists just fitted (the labels read both).
+    from pronscore.scoring.errors import tune_thresholds
+    from pronscore.scoring.train_sounded_like import first_candidates
+
+    oof_phone, oof_gold = _phones_of(calibrated, ratings)
+    firsts = first_candidates(items, sounded_like)
+    ipa_of = {it.utt: it.evidence.ipa for it in items}
+    other_top, deletion_top = [], []
+    for line in calibrated:
+        for (heard, prob), target in zip(firsts[line["utt"]], ipa_of[line["utt"]]):
+            other_top.append(prob if heard not in (target, DELETION_SYMBOL) else 0.0)
+            deletion_top.append(heard == DELETION_SYMBOL)
+    if len(other_top) != len(oof_phone):
+        raise RuntimeError("sounded-like lists and out-of-fold phone predictions are not aligned")
+    thresholds, threshold_f1 = tune_thresholds(50.0 * oof_phone, oof_gold, np.array(other_top), np.array(deletion_top))
+    print(f"error thresholds: {thresholds.to_json()} (out-of-fold F1 {threshold_f1})", file=sys.stderr)
 
     t = time.perf_counter()
     fitted = fit_learner(spec, rows, seed, synth)
