@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--report", required=True, help="the scorer's .report.json (written by train-scorer)")
     bf.add_argument("--predictions", required=True, help="its out-of-fold predictions (JSONL in the feature cache)")
     bf.add_argument("--out", required=True, help="output JSON, e.g. benchmarks/speechocean762-train-oof-whisper-ctc.json")
+    bc = bsub.add_parser("clean-readings", help="false error labels on the Piper voice's correct readings")
+    bc.add_argument("--sentences", default=None, metavar="FILE", help="sentences to read, one per line")
+    bc.add_argument("--root", default=None, help="or: the distinct sentences of a speechocean762-layout directory")
+    bc.add_argument("--split", default="train", help="split directory under ROOT (default train)")
+    bc.add_argument("--limit", type=int, default=None, help="at most N sentences (default 60)")
+    bc.add_argument("--out", default="benchmarks/clean-readings.json")
+    _add_session_args(bc)
     ba = bsub.add_parser("acoustic", help="phone error rate, raw GOP Pearson and RTF of an acoustic backend")
     ba.add_argument("--root", required=True, help="a directory in the speechocean762 layout")
     ba.add_argument("--split", default="test", help="split directory under ROOT (default test)")
@@ -277,8 +284,12 @@ def cmd_bench(args) -> int:
         from pronscore.bench.oof import run_oof_bench
 
         run_oof_bench(args)
+    elif args.bench == "clean-readings":
+        from pronscore.bench.clean import run_clean_bench
+
+        run_clean_bench(args)
     else:
-        raise PronscoreError("choose a benchmark: speed, speechocean762, score, acoustic, oof")
+        raise PronscoreError("choose a benchmark: speed, speechocean762, score, acoustic, oof, clean-readings")
     return 0
 
 
