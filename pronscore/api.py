@@ -376,23 +376,25 @@ def _apply_scores(words: list[WordResult], ev: UtteranceEvidence, s: ScoredUtter
             acc = min(acc, float(np.mean([ph.score for ph in w.phones])))
         w.scores = WordScores(accuracy=acc, stress=s.word_stress[wi],
                               total=float(s.word_total[wi]))
-        if s.word_omitted[wi]:
-            w.error = "omitted"
-            w.start = w.end = None
-            for ph in w.phones:
-                ph.start = ph.end = None
-                ph.error = "omitted"
     _classify_errors(words, thresholds or HEURISTIC)
 
 
 def _classify_errors(words: list[WordResult], th) -> None:
-    """Phone and word error labels from scores; thresholds documented in scoring/errors.py."""
+    """Phone and word error labels from scores; thresholds documented in scoring/errors.py.
+    A word is omitted when most of its phones are (by the phone rule, which needs a low score as
+    well as the deletion: the scorer's own count for completeness reads the deletion posterior)."""
     from pronscore.scoring.errors import classify_phone, classify_word
 
     for w in words:
         for ph in w.phones:
             if ph.error == "none":
                 ph.error = classify_phone(ph.score, ph.sounded_like, ph.ipa, th)
+        if w.error == "none" and w.phones and sum(ph.error == "omitted" for ph in w.phones) > len(w.phones) / 2:
+            w.error = "omitted"
+            w.start = w.end = None
+            for ph in w.phones:
+                ph.start = ph.end = None
+                ph.error = "omitted"
         if w.error == "none":
             w.error = classify_word(w, th)
 

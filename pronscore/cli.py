@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--sentences", default=None, metavar="FILE", help="sentences to read, one per line")
     bc.add_argument("--root", default=None, help="or: the distinct sentences of a speechocean762-layout directory")
     bc.add_argument("--split", default="train", help="split directory under ROOT (default train)")
-    bc.add_argument("--limit", type=int, default=None, help="at most N sentences (default 60)")
+    bc.add_argument("--limit", type=int, default=None, help="at most N sentences, evenly spaced (default all)")
     bc.add_argument("--out", default="benchmarks/clean-readings.json")
     _add_session_args(bc)
     ba = bsub.add_parser("acoustic", help="phone error rate, raw GOP Pearson and RTF of an acoustic backend")

@@ -33,7 +33,9 @@ def test_cut_vs_cat_flags_the_vowel(session, speech):
     assert lowest.ipa == "ʌ"
     assert lowest.sounded_like[0].ipa == "æ"
     cut = _phone(result, "cut")
-    assert cut.error == "mispronounced"
+    # "accented" or "mispronounced": the clear-substitution threshold is tuned on rated speech
+    # (scoring/errors.py), where most clear substitutions scoring in the middle were rated correct.
+    assert cut.error in ("mispronounced", "accented") and cut.phones[1].error != "none"
     # The same audio against the right text scores that word clearly higher.
     right = session.assess(speech("The cat sat on the mat."), "The cat sat on the mat.")
     assert _phone(right, "cat").scores.accuracy > cut.scores.accuracy + 10

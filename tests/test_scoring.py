@@ -285,3 +285,23 @@ def test_second_view_features_and_scorer_requirement(scorer):
                              scorer.phone_calibration)
     with pytest.raises(ScorerModelError, match="second view"):
         two_view.score(ev, ctx)
+
+
+def test_word_is_omitted_only_when_most_phones_are():
+    from pronscore.api import _classify_errors
+    from pronscore.result import Candidate, PhoneResult, WordResult, WordScores
+    from pronscore.scoring.errors import ErrorThresholds
+
+    th = ErrorThresholds(mispronounced_below=40, accented_below=80, substituted_below=50)
+
+    def word(scores):
+        phones = [PhoneResult(p, 0.1 * k, 0.1 * k + 0.1, sc, -3.0, [Candidate("∅", 0.7), Candidate(p, 0.3)])
+                  for k, (p, sc) in enumerate(zip("kæt", scores))]
+        return WordResult("cat", 0, 0, 3, 0.0, 0.3, WordScores(50.0, None, 50.0), "none", phones)
+
+    gone, heard, one = word([5, 10, 95]), word([99, 98, 97]), word([99, 98, 10])
+    _classify_errors([gone, heard, one], th)
+    assert gone.error == "omitted" and gone.start is None and all(p.error == "omitted" and p.start is None for p in gone.phones)
+    assert heard.error == "none" and [p.error for p in heard.phones] == ["none"] * 3  # ∅ first, but scored as said
+    assert one.error == "mispronounced" and [p.error for p in one.phones] == ["none", "none", "omitted"]
+    assert one.start == 0.0

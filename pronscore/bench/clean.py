@@ -91,7 +91,7 @@ def run_clean_bench(args) -> None:
         texts, source = list(SENTENCES), "pronscore.bench.synth.SENTENCES"
     if args.limit is not None and args.limit < 1:
         raise CorpusError(f"--limit must be 1 or more, got {args.limit}")
-    sentences = pick_sentences(texts, args.limit or 60)
+    sentences = pick_sentences(texts, args.limit or len(texts))
     if not sentences:
         raise CorpusError(f"no sentences in {source}")
     speaker = PiperSpeaker()
