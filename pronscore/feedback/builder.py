@@ -11,6 +11,9 @@ tip, l1_note, minimal_pairs, reference_audio``. For a word-level item ``phone``
 and ``phone_index`` are None and ``target_ipa`` is the whole word's
 pronunciation. ``heard_ipa`` is the first "sounded like" candidate that is not
 the target, ``"∅"`` when the sound was left out, None when nothing clear was heard.
+``minimal_pairs`` (English) starts with the learner's own word and the word it
+became when the heard phone makes another word ("think" said as "sink"), then the
+most common pairs for the same two sounds.
 """
 from __future__ import annotations
 
@@ -102,6 +105,11 @@ class FeedbackEngine:
         pairs: list[list[str]] = []
         if english and heard is not None:
             pairs = [list(p) for p in self.pair_index.pairs(target, heard, MINIMAL_PAIRS_PER_ITEM)]
+            # The learner's own word and the word it became ("think" said as "sink") is the pair to practise first.
+            own = word.text.strip().lower().strip(".,;:!?\"'")
+            became = self.pair_index.swapped_word([p.ipa for p in word.phones], i, heard)
+            if became:
+                pairs = [[own, became]] + [p for p in pairs if p[0] != own][: MINIMAL_PAIRS_PER_ITEM - 1]
         item = {
             "word": word.text, "word_index": word.index, "phone": target, "phone_index": i,
             "target_ipa": target, "heard_ipa": heard, "error": phone.error,
