@@ -59,6 +59,10 @@ class Session:
 
         # Error labels read the scorer's scale: a learned scorer file carries its own thresholds.
         self._error_thresholds = ErrorThresholds.from_json(getattr(self.scorer, "meta", {}).get("error_thresholds"))
+        from pronscore.gop.sounded_like import SoundedLikeSettings
+
+        # ... and how to rank "sounded like" (parsed once: the ranker's counts are not small).
+        self._sounded_like = SoundedLikeSettings.from_json(getattr(self.scorer, "meta", {}).get("sounded_like"))
         aux_name = getattr(self.scorer, "aux_acoustic", None)
         if aux_name:
             self.aux_acoustic = load_acoustic_model(aux_name)
@@ -223,21 +227,17 @@ class Session:
     # -- parts --------------------------------------------------------------------------
     def _candidates_of(self, ev: UtteranceEvidence, aux_ev: UtteranceEvidence | None) -> list[list[Candidate]]:
         """"Sounded like" per phone (see gop/sounded_like.py): views mixed as the scorer file says."""
-        from pronscore.gop.sounded_like import CandidateRanker, ConfusionPrior, rank_views, view_distribution
+        from pronscore.gop.sounded_like import view_distribution
 
-        cfg = getattr(self.scorer, "meta", {}).get("sounded_like") or {}
-        prior = ConfusionPrior.from_json(cfg.get("prior"))
-        ranker = CandidateRanker.from_json(cfg.get("ranker"))
-        w_primary, w_aux = (float(x) for x in cfg.get("view_weights", (1.0, 0.0)))
-        # The ranker reads the second view's probabilities even where it gives the target no weight.
-        use_aux = aux_ev is not None and (w_aux > 0 or ranker is not None)
+        settings = self._sounded_like
+        use_aux = aux_ev is not None and settings.reads_aux
         out = []
         for i, p in enumerate(ev.phones):
-            views = [(view_distribution(ev.inventory_ipa, p.substitution, p.deletion_prob), w_primary)]
+            aux = None
             if use_aux:
                 a = aux_ev.phones[i]
-                views.append((view_distribution(aux_ev.inventory_ipa, a.substitution, a.deletion_prob), w_aux))
-            out.append(rank_views(views, p.ipa, prior, ranker))
+                aux = view_distribution(aux_ev.inventory_ipa, a.substitution, a.deletion_prob)
+            out.append(settings.rank(p.ipa, view_distribution(ev.inventory_ipa, p.substitution, p.deletion_prob), aux))
         return out
 
     def _inventory(self, language: str) -> list[str]:

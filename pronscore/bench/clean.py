@@ -30,7 +30,7 @@ def pick_sentences(texts: list[str], n: int) -> list[str]:
 
 def false_alarms(assessments: list[tuple[str, Any]]) -> dict[str, Any]:
     """Counts of error labels on (sentence, Assessment) pairs of correct readings."""
-    from pronscore.scoring.meaning_change import FUNCTION_WORDS
+    from pronscore.scoring.meaning_change import is_function_word
 
     words = {"content": Counter(), "function": Counter()}
     phones: Counter = Counter()
@@ -41,7 +41,7 @@ def false_alarms(assessments: list[tuple[str, Any]]) -> dict[str, Any]:
                 words["content"]["inserted"] += 1
                 flagged.append({"sentence": text, "word": w.text, "error": "inserted", "phones": []})
                 continue
-            kind = "function" if w.text.strip().lower().strip(".,;:!?\"'") in FUNCTION_WORDS else "content"
+            kind = "function" if is_function_word(w.text) else "content"
             words[kind]["words"] += 1
             words[kind][w.error] += 1
             if w.error == "none":

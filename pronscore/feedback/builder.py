@@ -25,6 +25,7 @@ from pronscore.errors import PronscoreError, UnknownCharacterError
 from pronscore.feedback.articulation import Articulation, normalize_phone
 from pronscore.feedback.l1 import L1Notes
 from pronscore.feedback.minimal_pairs import MinimalPairIndex
+from pronscore.scoring.meaning_change import bare_word
 from pronscore.feedback.tips import DELETED, TipWriter
 from pronscore.result import PhoneResult, WordResult
 from pronscore.text.cmudict_g2p import CmudictLexicon
@@ -106,7 +107,7 @@ class FeedbackEngine:
         if english and heard is not None:
             pairs = [list(p) for p in self.pair_index.pairs(target, heard, MINIMAL_PAIRS_PER_ITEM)]
             # The learner's own word and the word it became ("think" said as "sink") is the pair to practise first.
-            own = word.text.strip().lower().strip(".,;:!?\"'")
+            own = bare_word(word.text)
             became = self.pair_index.swapped_word([p.ipa for p in word.phones], i, heard)
             if became:
                 pairs = [[own, became]] + [p for p in pairs if p[0] != own][: MINIMAL_PAIRS_PER_ITEM - 1]

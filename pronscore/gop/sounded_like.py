@@ -229,3 +229,35 @@ def rank_views(views: list[tuple[dict[str, float], float]], target: str, prior: 
         return rank_candidates(mix_views(views), target, prior, k)
     ranked = sorted(ranker.distribution(views, target).items(), key=lambda kv: -kv[1])[:k]
     return [Candidate(ipa=lab, prob=float(p)) for lab, p in ranked if p > MIN_PROB]
+
+
+@dataclass
+class SoundedLikeSettings:
+    """How a scorer file ranks "sounded like" (its `sounded_like` entry): the weights of the
+    primary and second view, and the confusion prior or the learned ranker. The Session and
+    train-scorer's threshold tuning both rank through this, so they cannot disagree."""
+
+    view_weights: tuple[float, float] = (1.0, 0.0)
+    prior: ConfusionPrior | None = None
+    ranker: CandidateRanker | None = None
+
+    @classmethod
+    def from_json(cls, cfg: dict | None) -> "SoundedLikeSettings":
+        cfg = cfg or {}
+        w_primary, w_aux = (float(x) for x in cfg.get("view_weights", (1.0, 0.0)))
+        return cls((w_primary, w_aux), ConfusionPrior.from_json(cfg.get("prior")),
+                   CandidateRanker.from_json(cfg.get("ranker")))
+
+    @property
+    def reads_aux(self) -> bool:
+        """Whether the second view matters: the ranker reads its probabilities even where it
+        gives the target no weight."""
+        return self.view_weights[1] > 0 or self.ranker is not None
+
+    def rank(self, target: str, primary: dict[str, float], aux: dict[str, float] | None = None,
+             k: int = 3) -> list[Candidate]:
+        """The top-k candidates from the primary view's distribution (and the second view's)."""
+        views = [(primary, self.view_weights[0])]
+        if aux is not None and self.reads_aux:
+            views.append((aux, self.view_weights[1]))
+        return rank_views(views, target, self.prior, self.ranker, k)

@@ -42,6 +42,15 @@ not no so too very just all some any each every both either neither one ones
 """.split())
 
 
+def bare_word(text: str) -> str:
+    """A word of the reference as FUNCTION_WORDS and the dictionary list it: lower case, edge punctuation dropped."""
+    return text.strip().lower().strip(".,;:!?\"'")
+
+
+def is_function_word(text: str) -> bool:
+    return bare_word(text) in FUNCTION_WORDS
+
+
 class SwappedWordFinder(Protocol):
     def swapped_word(self, phones_ipa: list[str], position: int, heard_ipa: str) -> str | None: ...
 
@@ -51,7 +60,7 @@ def meaning_changing_cap(word_text: str, phones_ipa: list[str], position: int, h
     """The score cap for phone `position` of the word, or None when the rule does not apply."""
     if heard_prob < CLEAR_SUBSTITUTION_PROB or heard_ipa == phones_ipa[position]:
         return None
-    if word_text.strip().lower().strip(".,;:!?\"'") in FUNCTION_WORDS:
+    if is_function_word(word_text):
         return None
     if finder.swapped_word(phones_ipa, position, heard_ipa) is None:
         return None

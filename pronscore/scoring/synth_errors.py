@@ -169,14 +169,14 @@ def plan_sentence(text: str, word_texts: list[str], words_ipa: list[list[str]], 
     differences as accent), with a confusable of the same kind (vowel for vowel, consonant for
     consonant: PanPhon puts consonants nearest to /ɝ ɚ/, an odd error to teach).
     """
-    from pronscore.scoring.meaning_change import FUNCTION_WORDS
+    from pronscore.scoring.meaning_change import is_function_word
     from pronscore.text.ipa import is_vowel_phone
 
     rng = _rng(text, seed)
     candidates: list[tuple[int, int, int, str, list[str]]] = []
     flat = 0
     for wi, (wt, phones, marks) in enumerate(zip(word_texts, words_ipa, stress)):
-        content = wt.strip().lower().strip(".,;:!?\"'") not in FUNCTION_WORDS
+        content = not is_function_word(wt)
         for pi, (p, s) in enumerate(zip(phones, marks)):
             vowel = is_vowel_phone(p)
             subs = [q for q in confusables.get(p, []) if is_vowel_phone(q) == vowel and q in ESPEAK_MNEMONICS]

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from pronscore.gop.sounded_like import (_PARTNER, RANKER_FEATURES_ONE_VIEW, RANKER_FEATURES_TWO_VIEWS,
-                                        CandidateRanker, ConfusionPrior, DELETION, confusion_counts,
-                                        mix_views, rank_candidates, rank_views)
+                                        CandidateRanker, ConfusionPrior, DELETION, SoundedLikeSettings,
+                                        confusion_counts, mix_views, rank_candidates)
 from pronscore.scoring.features import INVENTORY, EvidenceArrays
 from pronscore.text.arpabet import arpabet_to_ipa
 
@@ -80,18 +80,14 @@ def heard_phones(items: list[Any], ratings: dict[str, Any]) -> list[HeardPhone]:
 def first_candidates(items: list[Any], sounded_like: dict[str, Any] | None) -> dict[str, list[tuple[str, float]]]:
     """utt -> the first "sounded like" candidate (IPA, probability) of every phone, ranked as a
     Session with these settings ranks them (None: the primary view alone, no prior)."""
-    cfg = sounded_like or {}
-    prior = ConfusionPrior.from_json(cfg.get("prior"))
-    ranker = CandidateRanker.from_json(cfg.get("ranker"))
-    w_primary, w_aux = (float(x) for x in cfg.get("view_weights", (1.0, 0.0)))
+    settings = SoundedLikeSettings.from_json(sounded_like)
     out = {}
     for it in items:
         ea = it.evidence
-        use_aux = ea.aux is not None and (w_aux > 0 or ranker is not None)
+        use_aux = ea.aux is not None and settings.reads_aux
         firsts = []
         for i in range(len(ea.ipa)):
-            views = [(_distribution(ea, i), w_primary)] + ([(_distribution(ea.aux, i), w_aux)] if use_aux else [])
-            ranked = rank_views(views, ea.ipa[i], prior, ranker, k=1)
+            ranked = settings.rank(ea.ipa[i], _distribution(ea, i), _distribution(ea.aux, i) if use_aux else None, k=1)
             firsts.append((ranked[0].ipa, ranked[0].prob) if ranked else (ea.ipa[i], 1.0))
         out[it.utt] = firsts
     return out
